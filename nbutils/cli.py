@@ -1,0 +1,86 @@
+"""Command line: run the pipeline, train, check data files. Bad input ends with one message, never a traceback."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .errors import WorkbookError
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m nbutils", description="Dataset Cartography workbook")
+    sub = ap.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run notebooks 01-05 with papermill into outputs/<run_name>/")
+    _profile_args(run)
+    run.add_argument("--run-name", default=None, help="outputs/<run-name>/ (default: the profile name)")
+    run.add_argument("--resume", action="store_true", help="skip notebooks that finished in an earlier try of this run")
+    train = sub.add_parser("train", help="load data and train with dynamics (what notebooks 01-02 do); works under torchrun")
+    _profile_args(train)
+    train.add_argument("--run-name", default=None)
+    check = sub.add_parser("data", help="data files").add_subparsers(dest="data_command", required=True).add_parser(
+        "check", help="report rows kept/dropped, labels and perturbations per file")
+    check.add_argument("paths", nargs="+")
+    args = ap.parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "train":
+            return _train(args)
+        return _check(args)
+    except WorkbookError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def _profile_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", default="demo", help="params/<profile>.yaml (default: demo)")
+    p.add_argument("-p", dest="params", action="append", default=[], metavar="KEY=VALUE", help="override a parameter")
+
+
+def _run(args) -> int:
+    from .profiles import parse_overrides
+    from .runner import run_pipeline
+    out = run_pipeline(args.profile, parse_overrides(args.params), args.run_name, args.resume)
+    print(f"report: {out / 'index.html'}")
+    return 0
+
+
+def _train(args) -> int:
+    import os
+
+    from . import finetune, rundata
+    from .profiles import parse_overrides, resolve
+    from .runner import notebook_paths
+    from .training import TrainConfig
+    params = resolve(args.profile, parse_overrides(args.params), notebook_paths(("01_load_data", "02_train_dynamics")))
+    run_name = args.run_name or params.get("run_name") or args.profile
+    get = lambda k, d: params.get(k, d)  # noqa: E731
+    if int(os.environ.get("RANK", "0")) == 0:
+        rundata.prepare_splits(run_name, train_file=get("train_file", "demo"), validation_file=get("validation_file", "demo"),
+                               test_file=get("test_file", ""), contrast_files=get("contrast_files", []),
+                               limit_train=get("limit_train", 0), limit_validation=get("limit_validation", 0),
+                               demo_train_size=get("demo_train_size", 4000), seed=get("seed", 42))
+    _barrier()
+    cfg = TrainConfig(**{k: params[k] for k in ("epochs", "batch_size", "learning_rate", "warmup_ratio", "seed", "dynamics_mode",
+                                                 "logs_per_epoch", "precision", "num_workers", "resume") if k in params})
+    summary = finetune.train_run(run_name, model=get("model", "random:tiny"), tokenizer=get("tokenizer", ""),
+                                 max_length=get("max_length", 128), cfg=cfg)
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(f"best validation accuracy {summary['best_val_accuracy']}; dynamics in outputs/{run_name}/dynamics/")
+    return 0
+
+
+def _barrier() -> None:
+    """Under torchrun, wait until rank 0 has written the run's data."""
+    import os
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        import torch.distributed as dist
+        if not dist.is_initialized():
+            dist.init_process_group(backend="nccl" if __import__("torch").cuda.is_available() else "gloo")
+        dist.barrier()
+
+
+def _check(args) -> int:
+    from .datacheck import check_files
+    ok = check_files(args.paths)
+    return 0 if ok else 1

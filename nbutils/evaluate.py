@@ -1,0 +1,123 @@
+"""Notebook 05's stage: predictions of any model of a run, metrics, contrast-set consistency, paired comparison.
+
+`predictions.parquet` (per model and data set): example_id, gold_label, pred_label, prob_entailment,
+prob_neutral, prob_contradiction.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .encode import encode_pairs
+from .labels import LABELS
+
+PROB_COLUMNS = [f"prob_{l}" for l in LABELS]
+
+
+def predict(model, tokenizer, table: pd.DataFrame, max_length: int = 128, batch_size: int = 256) -> pd.DataFrame:
+    """Predictions table for a pair table (order kept)."""
+    import tempfile
+
+    import torch
+    from transformers import Trainer, TrainingArguments
+
+    from .encode import PadCollator
+    from .training import DynamicsTrainer
+
+    data = encode_pairs(tokenizer, table, max_length)
+    with tempfile.TemporaryDirectory() as tmp:
+        args = TrainingArguments(output_dir=tmp, per_device_eval_batch_size=batch_size, report_to="none", disable_tqdm=True,
+                                 remove_unused_columns=False, dataloader_pin_memory=torch.cuda.is_available())
+        trainer = DynamicsTrainer(model=model, args=args, data_collator=PadCollator(pad_id=tokenizer.pad_token_id or 0))
+        trainer._get_eval_sampler = lambda ds: __import__("torch").utils.data.SequentialSampler(ds)
+        logits = trainer.predict(data).predictions
+    from .dynamics import softmax
+    probs = softmax(np.asarray(logits, dtype=np.float64))
+    out = pd.DataFrame({"example_id": table["example_id"].to_numpy(), "gold_label": table["gold_label"].to_numpy(),
+                        "pred_label": probs.argmax(axis=1)})
+    out[PROB_COLUMNS] = probs
+    for col in ("original_id", "perturbation"):
+        if col in table.columns:
+            out[col] = table[col].to_numpy()
+    return out
+
+
+def label_metrics(pred: pd.DataFrame) -> pd.DataFrame:
+    """Precision, recall and F1 per label."""
+    rows = []
+    for i, name in enumerate(LABELS):
+        tp = int(((pred["pred_label"] == i) & (pred["gold_label"] == i)).sum())
+        p = tp / max(int((pred["pred_label"] == i).sum()), 1)
+        r = tp / max(int((pred["gold_label"] == i).sum()), 1)
+        rows.append({"label": name, "precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0})
+    return pd.DataFrame(rows).set_index("label")
+
+
+def confusion(pred: pd.DataFrame) -> pd.DataFrame:
+    """Gold (rows) × predicted (columns) counts."""
+    names = dict(enumerate(LABELS))
+    return pd.crosstab(pred["gold_label"].map(names), pred["pred_label"].map(names)).reindex(index=LABELS, columns=LABELS, fill_value=0)
+
+
+def consistency(pred: pd.DataFrame, originals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per perturbation: accuracy on perturbed pairs, on their originals, and both right (consistency).
+
+    Originals are looked up by `original_id` among the same predictions (rows whose perturbation is 'original')
+    and then in `originals` (e.g. the validation predictions). Unmatched ids are counted, not hidden.
+    """
+    if "original_id" not in pred.columns:
+        return pd.DataFrame()
+    pool = pd.concat([pred, originals]) if originals is not None else pred
+    right = dict(zip(pool["example_id"], pool["pred_label"] == pool["gold_label"]))
+    rows = []
+    perturbed = pred[pred.get("perturbation", pd.Series("perturbed", index=pred.index)) != "original"]
+    for kind, g in perturbed.groupby(perturbed.get("perturbation", pd.Series("perturbed", index=perturbed.index))):
+        matched = g["original_id"].map(right)
+        ok = matched.notna()
+        pert_right = (g["pred_label"] == g["gold_label"])
+        rows.append({"perturbation": kind, "pairs": len(g), "originals_found": int(ok.sum()),
+                     "accuracy_perturbed": pert_right.mean(), "accuracy_original": matched[ok].astype(bool).mean() if ok.any() else np.nan,
+                     "consistency": (pert_right[ok] & matched[ok].astype(bool)).mean() if ok.any() else np.nan})
+    return pd.DataFrame(rows).set_index("perturbation")
+
+
+def bootstrap_ci(correct: np.ndarray, n_resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """95% percentile bootstrap interval of a mean (scipy.stats.bootstrap)."""
+    from scipy.stats import bootstrap
+    if len(correct) < 2 or np.all(correct == correct[0]):
+        return float(np.mean(correct)), float(np.mean(correct))
+    res = bootstrap((correct.astype(float),), np.mean, n_resamples=n_resamples, method="percentile", random_state=seed)
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def compare(preds: dict[str, pd.DataFrame], baseline: str, n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """One row per model: accuracy with 95% CI, difference to the baseline with paired CI, McNemar exact p."""
+    from statsmodels.stats.contingency_tables import mcnemar
+
+    base = preds[baseline]
+    base_ok = (base["pred_label"] == base["gold_label"]).to_numpy()
+    rows = []
+    for name, p in preds.items():
+        if not np.array_equal(p["example_id"].to_numpy(), base["example_id"].to_numpy()):
+            raise ValueError(f"predictions of {name!r} and {baseline!r} are for different pairs; evaluate both on the same file.")
+        ok = (p["pred_label"] == p["gold_label"]).to_numpy()
+        lo, hi = bootstrap_ci(ok, n_resamples, seed)
+        row = {"model": name, "pairs": len(ok), "accuracy": ok.mean(), "ci_low": lo, "ci_high": hi}
+        if name != baseline:
+            d_lo, d_hi = bootstrap_ci(ok.astype(float) - base_ok, n_resamples, seed)
+            table = [[int((base_ok & ok).sum()), int((base_ok & ~ok).sum())], [int((~base_ok & ok).sum()), int((~base_ok & ~ok).sum())]]
+            row.update(diff=ok.mean() - base_ok.mean(), diff_ci_low=d_lo, diff_ci_high=d_hi, fixed=table[1][0], broken=table[0][1],
+                       mcnemar_p=float(mcnemar(table, exact=True).pvalue))
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("model")
+
+
+def flips(base: pd.DataFrame, new: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
+    """Pairs fixed or broken by the new model, with their text."""
+    b_ok, n_ok = base["pred_label"] == base["gold_label"], new["pred_label"] == new["gold_label"]
+    kind = np.select([~b_ok & n_ok, b_ok & ~n_ok], ["fixed", "broken"], default="")
+    names = dict(enumerate(LABELS))
+    out = pd.DataFrame({"example_id": base["example_id"], "flip": kind, "gold": base["gold_label"].map(names),
+                        "before": base["pred_label"].map(names), "after": new["pred_label"].map(names)})
+    out = out[out["flip"] != ""]
+    return out.merge(text[["example_id", "premise", "hypothesis"]], on="example_id", how="left")

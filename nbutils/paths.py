@@ -1,0 +1,65 @@
+"""Every path the workbook uses, resolved from the project root so notebooks run the same from any cwd."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+PARAMS_DIR = PROJECT_ROOT / "params"
+DATA_DIR = PROJECT_ROOT / "data"
+CACHE_DIR = DATA_DIR / "cache"
+SHARED_DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
+
+NOTEBOOKS = ("01_load_data", "02_train_dynamics", "03_data_map", "04_retrain", "05_compare")
+
+
+def outputs_root() -> Path:
+    """Root of all runs; NBUTILS_OUTPUTS overrides it (tests write to a temporary folder)."""
+    return Path(os.environ.get("NBUTILS_OUTPUTS", PROJECT_ROOT / "outputs")).resolve()
+
+
+def run_dir(run_name: str) -> Path:
+    """outputs/<run_name>/, created on first use."""
+    path = outputs_root() / run_name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def run_data_dir(run_name: str) -> Path:
+    """Normalised splits written by notebook 01: train/validation/test/contrast parquet files."""
+    return _sub(run_name, "data")
+
+
+def dynamics_dir(run_name: str) -> Path:
+    """One parquet file per logging point, written during training (see nbutils.dynamics)."""
+    return _sub(run_name, "dynamics")
+
+
+def model_dir(run_name: str, name: str = "model") -> Path:
+    """A trained model folder of the run: 'model' from notebook 02, 'retrained' from 04."""
+    return _sub(run_name, name)
+
+
+def checkpoints_dir(run_name: str, name: str = "model") -> Path:
+    """Trainer checkpoints of one model of the run."""
+    return _sub(run_name, f"checkpoints/{name}")
+
+
+def figures_dir(run_name: str) -> Path:
+    """PNG/HTML figures saved by the notebooks."""
+    return _sub(run_name, "figures")
+
+
+def resolve_input(path: str | os.PathLike) -> Path:
+    """A user-given path: absolute, relative to the cwd, or relative to the project root."""
+    p = Path(os.path.expanduser(str(path)))
+    if p.is_absolute() or p.exists():
+        return p.resolve()
+    return (PROJECT_ROOT / p).resolve()
+
+
+def _sub(run_name: str, rel: str) -> Path:
+    path = run_dir(run_name) / rel
+    path.mkdir(parents=True, exist_ok=True)
+    return path

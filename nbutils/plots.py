@@ -1,0 +1,78 @@
+"""Figures the notebooks show beside their tables (matplotlib/seaborn; the map itself lives in nbutils.datamap)."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from . import paths
+
+
+def token_length_figure(splits: dict[str, pd.DataFrame], tokens=None):
+    """Words per premise and hypothesis, per split (a tokenizer-free proxy for token length)."""
+    rows = [pd.DataFrame({"split": name, "part": part, "words": t[part].str.split().str.len()})
+            for name, t in splits.items() for part in ("premise", "hypothesis")]
+    data = pd.concat(rows, ignore_index=True)
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    sns.histplot(data=data, x="words", hue="part", element="step", stat="density", common_norm=False, discrete=True, ax=ax)
+    ax.set_title("Sentence length (words), all splits")
+    return fig
+
+
+def learning_curve_figure(summary: dict):
+    """Training loss and validation accuracy per epoch."""
+    h = pd.DataFrame(summary["epochs"])
+    fig, ax = plt.subplots(1, 2, figsize=(9, 3.2))
+    if "train_loss" in h:
+        ax[0].plot(h["epoch"], h["train_loss"], marker="o")
+    ax[0].set(title="training loss", xlabel="epoch")
+    if "val_accuracy" in h:
+        ax[1].plot(h["epoch"], h["val_accuracy"], marker="o", color="C2")
+    ax[1].set(title="validation accuracy", xlabel="epoch", ylim=(0, 1))
+    fig.tight_layout()
+    return fig
+
+
+def gold_prob_figure(run_name: str):
+    """Distribution of the gold-label probability at each logging point."""
+    from .dynamics import read_matrix
+    m = read_matrix(paths.dynamics_dir(run_name))
+    data = pd.DataFrame(m.gold_prob, columns=[f"{e:g}" for e in m.epochs]).melt(var_name="epoch", value_name="gold_prob")
+    fig, ax = plt.subplots(figsize=(9, 3.2))
+    sns.violinplot(data=data, x="epoch", y="gold_prob", cut=0, inner="quartile", ax=ax, color="#9ecae1")
+    ax.set(title=f"gold-label probability of {m.gold_prob.shape[0]:,} training pairs per logging point", ylim=(0, 1))
+    return fig
+
+
+def retrain_curve_figure(summary: dict):
+    """Accuracy per retraining epoch on validation and held-back regions (forgetting shows as a drop)."""
+    h = pd.DataFrame(summary["history"])
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    if h.empty:
+        return fig
+    h = h.reset_index(drop=True)
+    for col in [c for c in h.columns if c.endswith("_accuracy")]:
+        ax.plot(h.index + 1, h[col], marker="o", label=col.removesuffix("_accuracy"))
+    for s in h["stage"].unique()[1:]:
+        ax.axvline(h.index[h["stage"] == s][0] + 0.5, color="#999", ls=":")
+    ax.set(xlabel="epoch (all stages, in order; dotted: new curriculum stage)", ylabel="accuracy", ylim=(0, 1.02))
+    ax.legend(fontsize=8)
+    return fig
+
+
+def accuracy_ci_figure(table: pd.DataFrame):
+    """Accuracy per model and data set with 95% bootstrap intervals."""
+    t = table.reset_index()
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    data_sets = list(dict.fromkeys(t["data"]))
+    models = list(dict.fromkeys(t["model"]))
+    width = 0.8 / len(models)
+    for i, m in enumerate(models):
+        g = t[t["model"] == m].set_index("data").loc[data_sets]
+        x = np.arange(len(data_sets)) + i * width
+        ax.bar(x, g["accuracy"], width, label=m, yerr=[g["accuracy"] - g["ci_low"], g["ci_high"] - g["accuracy"]], capsize=3)
+    ax.set_xticks(np.arange(len(data_sets)) + width * (len(models) - 1) / 2, data_sets)
+    ax.set(ylabel="accuracy", ylim=(0, 1), title="accuracy with 95% bootstrap intervals")
+    ax.legend()
+    return fig

@@ -1,0 +1,167 @@
+"""Run notebooks 01→05 with papermill into outputs/<run>/, render HTML reports, keep a manifest, resume after failure.
+
+`outputs/<run>/manifest.json`: profile, parameters, package versions, git commit, started/finished, status,
+and per notebook: status (ok | failed | pending), seconds, failed cell, error.
+"""
+from __future__ import annotations
+
+import html
+import json
+import logging
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from . import paths, profiles
+from .errors import WorkbookError
+
+PACKAGES = ("torch", "transformers", "datasets", "accelerate", "tokenizers", "numpy", "pandas", "pyarrow", "scipy",
+            "statsmodels", "plotly", "seaborn", "ipywidgets", "papermill", "nbconvert")
+
+
+def notebook_paths(names: tuple[str, ...] = paths.NOTEBOOKS) -> list[Path]:
+    return [paths.NOTEBOOKS_DIR / f"{n}.ipynb" for n in names]
+
+
+def run_pipeline(profile: str = "demo", overrides: dict | None = None, run_name: str | None = None,
+                 resume: bool = False) -> Path:
+    """Execute every notebook in order; returns the run folder. Raises WorkbookError naming the failed cell."""
+    import papermill as pm
+
+    notebooks = notebook_paths()
+    params = profiles.resolve(profile, overrides or {}, notebooks)
+    declared = profiles.declared_parameters(notebooks)
+    run_name = run_name or params.get("run_name") or profile
+    params["run_name"] = run_name
+    out = paths.run_dir(run_name)
+    (out / "notebooks").mkdir(exist_ok=True)
+    (out / "reports").mkdir(exist_ok=True)
+    manifest_path = out / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if resume and manifest_path.exists() else None
+    if manifest is None or manifest.get("profile") != profile:
+        manifest = {"run_name": run_name, "profile": profile, "notebooks": {nb.stem: {"status": "pending"} for nb in notebooks}}
+    if resume and manifest.get("parameters") not in (None, params):
+        raise WorkbookError(f"--resume: run {run_name!r} was started with other parameters; rerun without --resume or use the same -p values.")
+    manifest.update(parameters=params, packages=_versions(), git_commit=_git_commit(), started=_now(), status="running",
+                    device=_device())
+    _save(manifest_path, manifest)
+    _log_to_stderr()
+    for nb in notebooks:
+        entry = manifest["notebooks"][nb.stem]
+        if resume and entry.get("status") == "ok":
+            print(f"[{nb.stem}] done earlier, skipped (--resume)", file=sys.stderr)
+            continue
+        print(f"[{nb.stem}] running …", file=sys.stderr, flush=True)
+        target = out / "notebooks" / nb.name
+        t0 = time.perf_counter()
+        try:
+            pm.execute_notebook(str(nb), str(target), parameters=profiles.for_notebook(params, declared[nb.stem]),
+                                cwd=str(paths.NOTEBOOKS_DIR), kernel_name="python3", progress_bar=False, log_output=True)
+        except pm.PapermillExecutionError as err:
+            entry.update(status="failed", seconds=round(time.perf_counter() - t0, 1), cell=err.exec_count,
+                         error=f"{err.ename}: {err.evalue}")
+            _finish(manifest, manifest_path, out, "failed")
+            raise WorkbookError(f"notebook {nb.stem} failed in cell [{err.exec_count}]: {err.ename}: {_first_line(err.evalue)}\n"
+                                f"  executed notebook: {target}\n  fix it, then rerun with --resume (finished notebooks are skipped).") from None
+        finally:
+            if target.exists():
+                render_html(target, out / "reports" / f"{nb.stem}.html")
+        entry.update(status="ok", seconds=round(time.perf_counter() - t0, 1), error=None)
+        _save(manifest_path, manifest)
+        print(f"[{nb.stem}] ok in {entry['seconds']} s", file=sys.stderr, flush=True)
+    _finish(manifest, manifest_path, out, "ok")
+    return out
+
+
+def render_html(notebook: Path, target: Path) -> Path:
+    """Executed notebook → standalone HTML; cells tagged remove-input / remove-cell are hidden."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from traitlets.config import Config
+
+    c = Config()
+    c.TagRemovePreprocessor.remove_input_tags = ("remove-input",)
+    c.TagRemovePreprocessor.remove_cell_tags = ("remove-cell",)
+    c.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(config=c)
+    exporter.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
+    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def write_index(out: Path, manifest: dict) -> Path:
+    """index.html linking every report, with status and seconds per notebook and the run's parameters."""
+    rows = "".join(
+        f"<tr><td><a href='reports/{name}.html'>{name}</a></td><td>{e.get('status')}</td><td>{e.get('seconds', '')}</td>"
+        f"<td>{html.escape(str(e.get('error') or ''))}</td></tr>" for name, e in manifest["notebooks"].items())
+    params = "".join(f"<tr><td>{html.escape(k)}</td><td><code>{html.escape(json.dumps(v))}</code></td></tr>"
+                     for k, v in sorted(manifest["parameters"].items()))
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Run {html.escape(manifest['run_name'])}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:60em}}td,th{{padding:.2em .8em;text-align:left;border-bottom:1px solid #ddd}}</style></head>
+<body><h1>Dataset cartography run: {html.escape(manifest['run_name'])}</h1>
+<p>profile <b>{html.escape(manifest['profile'])}</b> · status <b>{manifest['status']}</b> · started {manifest['started']} · finished {manifest.get('finished', '')}
+· device {html.escape(manifest.get('device', ''))} · commit <code>{manifest.get('git_commit', '')}</code></p>
+<table><tr><th>notebook</th><th>status</th><th>seconds</th><th>error</th></tr>{rows}</table>
+<h2>Parameters</h2><table>{params}</table><p>Full record: <a href="manifest.json">manifest.json</a></p></body></html>"""
+    path = out / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def _finish(manifest: dict, manifest_path: Path, out: Path, status: str) -> None:
+    manifest.update(status=status, finished=_now(),
+                    total_seconds=round(sum(e.get("seconds", 0) for e in manifest["notebooks"].values()), 1))
+    _save(manifest_path, manifest)
+    write_index(out, manifest)
+
+
+def _save(path: Path, manifest: dict) -> None:
+    path.write_text(json.dumps(manifest, indent=2, default=str))
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": sys.version.split()[0]}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.PROJECT_ROOT, capture_output=True, text=True,
+                              timeout=5).stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _device() -> str:
+    from .training import device_name
+    return device_name()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _first_line(text: str) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
+def _log_to_stderr() -> None:
+    """Stream what the notebooks print (papermill's log_output) as plain lines."""
+    log = logging.getLogger("papermill")
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("    %(message)s"))
+        handler.addFilter(lambda r: not r.getMessage().startswith(("Executing Cell", "Ending Cell", "Executing notebook", "Working directory")))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
