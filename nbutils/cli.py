@@ -52,8 +52,10 @@ def _train(args) -> int:
     from .profiles import parse_overrides, resolve
     from .runner import notebook_paths
     from .training import TrainConfig
-    params = resolve(args.profile, parse_overrides(args.params), notebook_paths(("01_load_data", "02_train_dynamics")))
+    params = resolve(args.profile, parse_overrides(args.params), notebook_paths())
     run_name = args.run_name or params.get("run_name") or args.profile
+    from .preflight import check_inputs
+    check_inputs(params)
     get = lambda k, d: params.get(k, d)  # noqa: E731
     if int(os.environ.get("RANK", "0")) == 0:
         rundata.prepare_splits(run_name, train_file=get("train_file", "demo"), validation_file=get("validation_file", "demo"),

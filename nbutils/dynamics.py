@@ -93,7 +93,7 @@ def read_matrix(folder: Path, first_points: int = 0) -> DynamicsMatrix:
     points = np.sort(df["point"].unique())
     expected = np.arange(points.max() + 1)
     if len(points) != len(expected):
-        missing = sorted(set(expected) - set(points))
+        missing = sorted(int(p) for p in set(expected) - set(points))
         raise WorkbookError(f"{folder}: logging point(s) {missing} are missing. Resume the training run (-p resume=true) to redo them.")
     if first_points:
         df, points = df[df["point"] < first_points], points[:first_points]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import paths, profiles
 from .errors import WorkbookError
+from .preflight import check_inputs
 
 PACKAGES = ("torch", "transformers", "datasets", "accelerate", "tokenizers", "numpy", "pandas", "pyarrow", "scipy",
             "statsmodels", "plotly", "seaborn", "ipywidgets", "papermill", "nbconvert")
@@ -33,6 +34,7 @@ def run_pipeline(profile: str = "demo", overrides: dict | None = None, run_name:
 
     notebooks = notebook_paths()
     params = profiles.resolve(profile, overrides or {}, notebooks)
+    check_inputs(params)
     declared = profiles.declared_parameters(notebooks)
     run_name = run_name or params.get("run_name") or profile
     params["run_name"] = run_name
@@ -44,7 +46,8 @@ def run_pipeline(profile: str = "demo", overrides: dict | None = None, run_name:
     if manifest is None or manifest.get("profile") != profile:
         manifest = {"run_name": run_name, "profile": profile, "notebooks": {nb.stem: {"status": "pending"} for nb in notebooks}}
     if resume and manifest.get("parameters") not in (None, params):
-        raise WorkbookError(f"--resume: run {run_name!r} was started with other parameters; rerun without --resume or use the same -p values.")
+        changed = sorted(k for k in set(params) | set(manifest["parameters"]) if params.get(k) != manifest["parameters"].get(k))
+        print(f"--resume with changed parameters {changed}: finished notebooks keep their earlier results", file=sys.stderr)
     manifest.update(parameters=params, packages=_versions(), git_commit=_git_commit(), started=_now(), status="running",
                     device=_device())
     _save(manifest_path, manifest)

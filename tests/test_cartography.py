@@ -1,0 +1,66 @@
+"""Metrics against values worked out by hand, regions against the mission's thresholds."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nbutils.cartography import (Thresholds, assign_regions, assign_regions_by_rank, compute_metrics, forgetfulness,
+                                 region_counts)
+from nbutils.dynamics import DynamicsMatrix
+from nbutils.errors import WorkbookError
+
+
+def matrix(probs, correct):
+    probs = np.asarray(probs, dtype=float)
+    return DynamicsMatrix(np.array([f"e{i}" for i in range(len(probs))], dtype=object), np.zeros(len(probs), int),
+                          np.arange(1, probs.shape[1] + 1, dtype=float), probs, np.asarray(correct, dtype=bool))
+
+
+def test_metrics_match_hand_computation():
+    m = matrix([[0.2, 0.4, 0.9], [0.9, 0.9, 0.9], [0.1, 0.7, 0.1]],
+               [[0, 0, 1], [1, 1, 1], [0, 1, 0]])
+    t = compute_metrics(m)
+    # example 0: mean (0.2+0.4+0.9)/3 = 0.5; deviations -0.3,-0.1,0.4 -> var (0.09+0.01+0.16)/3 = 0.08667
+    assert t.loc[0, "confidence"] == pytest.approx(0.5)
+    assert t.loc[0, "variability"] == pytest.approx(np.sqrt(0.26 / 3))
+    assert t.loc[0, "correctness"] == pytest.approx(1 / 3) and t.loc[0, "correct_count"] == 1
+    assert t.loc[0, "threshold_closeness"] == pytest.approx(0.25)
+    assert t.loc[1, "variability"] == pytest.approx(0.0) and t.loc[1, "forgetfulness"] == 0
+    # example 2: learned at point 2, forgotten at point 3 -> once
+    assert t.loc[2, "forgetfulness"] == 1 and t.loc[2, "confidence"] == pytest.approx(0.3)
+
+
+def test_forgetfulness_marks_never_learned_apart():
+    f = forgetfulness(np.array([[0, 0, 0], [1, 0, 1, ], [1, 0, 0], [0, 1, 1]], dtype=bool))
+    assert f.tolist() == [-1, 1, 1, 0]
+
+
+def test_one_logging_point_is_rejected():
+    with pytest.raises(WorkbookError, match="at least 2"):
+        compute_metrics(matrix([[0.5], [0.2]], [[1], [0]]))
+
+
+def test_regions_follow_the_mission_thresholds():
+    t = pd.DataFrame({"confidence": [0.9, 0.85, 0.5, 0.5, 0.2, 0.39, 0.7],
+                      "variability": [0.05, 0.15, 0.35, 0.2, 0.1, 0.39, 0.05], "gold_label": [0, 1, 2, 0, 1, 2, 0]})
+    assert assign_regions(t, Thresholds()).tolist() == ["easy-to-learn", "other", "ambiguous", "other", "hard-to-learn",
+                                                        "hard-to-learn", "other"]
+    counts = region_counts(t.assign(region=assign_regions(t, Thresholds())))
+    assert counts.loc["total", "total"] == 7 and counts.loc["hard-to-learn", "total"] == 2
+
+
+def test_contradictory_thresholds_are_rejected():
+    with pytest.raises(WorkbookError, match="swap them"):
+        Thresholds(ambiguous_min_confidence=0.7, ambiguous_max_confidence=0.6)
+    with pytest.raises(WorkbookError, match="between 0 and 1"):
+        Thresholds(easy_min_confidence=1.5)
+
+
+def test_rank_mode_gives_each_region_its_share():
+    rng = np.random.default_rng(0)
+    t = pd.DataFrame({"confidence": rng.random(300), "variability": rng.random(300) / 2})
+    r = assign_regions_by_rank(t, 20)
+    assert (r == "ambiguous").sum() == 60 and (r == "hard-to-learn").sum() == 60 and (r == "easy-to-learn").sum() == 60
+    amb = t[r == "ambiguous"]["variability"]
+    assert amb.min() >= t[r != "ambiguous"]["variability"].max()

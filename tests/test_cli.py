@@ -1,0 +1,40 @@
+"""Bad input on the command line ends in one clear message and a non-zero exit, within seconds."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from nbutils.paths import PROJECT_ROOT
+
+
+def run(*args: str, env_extra: dict | None = None) -> tuple[int, str, float]:
+    t0 = time.perf_counter()
+    p = subprocess.run([sys.executable, "-m", "nbutils", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stderr + p.stdout, time.perf_counter() - t0
+
+
+@pytest.mark.parametrize("args,message", [
+    (["run", "-p", "no_such_param=1"], "unknown parameter(s) ['no_such_param']"),
+    (["run", "--profile", "nope"], "unknown profile 'nope': choose one of ['demo', 'snli', 'snli-cpu']"),
+    (["run", "-p", "train_file=missing/train.jsonl"], "train_file='missing/train.jsonl': no such file"),
+    (["run", "-p", "epochs=lots"], "parameter epochs='lots': expected float"),
+    (["run", "-p", "train_file=hub:stanfordnlp/snli"], "cannot reach the Hugging Face hub for 'stanfordnlp/snli': pass -p train_file=PATH"),
+    (["run", "--profile", "snli"], "cannot reach the Hugging Face hub"),
+    (["train", "-p", "model=pkg:no_such_model_package"], "package 'no_such_model_package' is not installed"),
+])
+def test_bad_input_is_one_clear_message(args, message, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # as on our machines: the hub is out of reach
+    code, out, seconds = run(*args)
+    assert code == 2
+    assert message in out
+    assert "Traceback" not in out
+    assert seconds < 60
+
+
+def test_data_check_reports_the_validation_split(shared_data):
+    code, out, _ = run("data", "check", str(shared_data / "snli_validation/snli_validation.jsonl.gz"))
+    assert code == 0
+    assert "9,842 pairs kept" in out and "3,329 entailment, 3,235 neutral, 3,278 contradiction" in out

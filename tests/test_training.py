@@ -1,0 +1,64 @@
+"""Training records every example exactly once per logging point, in both dynamics modes, with a real Trainer."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nbutils import dynamics as dyn
+from nbutils.demo_data import make_demo
+from nbutils.encode import encode_pairs
+from nbutils.errors import WorkbookError
+from nbutils.models import load_model_and_tokenizer
+from nbutils.training import TrainConfig, train
+
+
+@pytest.fixture(scope="module")
+def demo():
+    d = make_demo(n_train=300, n_validation=60, seed=1)
+    texts = pd.concat([d["train"]["premise"], d["train"]["hypothesis"]]).tolist()
+    return d, texts
+
+
+@pytest.mark.parametrize("mode,logs,points", [("in_training", 1, 2), ("eval_pass", 2, 4)])
+def test_every_example_once_per_point(tmp_path, demo, mode, logs, points):
+    d, texts = demo
+    model, tok = load_model_and_tokenizer("random:tiny", train_texts=texts, max_length=48)
+    data = encode_pairs(tok, d["train"], 48)
+    cfg = TrainConfig(epochs=2, batch_size=32, learning_rate=1e-3, dynamics_mode=mode, logs_per_epoch=logs,
+                      progress_bar=False, save_checkpoints=False)
+    trainer, summary = train(model, tok, cfg, data, d["train"]["example_id"].to_numpy(dtype=object),
+                             output_dir=tmp_path / "ck", dynamics_folder=tmp_path / "dyn", validation=encode_pairs(tok, d["validation"], 48))
+    records = dyn.read_records(tmp_path / "dyn")
+    raw = pd.concat(pd.read_parquet(p) for p in (tmp_path / "dyn").glob("*.parquet"))
+    assert len(raw) == len(records) == points * 300, "one record per example per point, none repeated"
+    m = dyn.read_matrix(tmp_path / "dyn")
+    assert m.n_points == points and set(m.example_ids) == set(d["train"]["example_id"])
+    assert np.allclose(m.epochs, np.arange(1, points + 1) / logs)
+    gold = d["train"].set_index("example_id").loc[m.example_ids, "gold_label"].to_numpy()
+    assert (m.gold_label == gold).all() and ((m.gold_prob > 0) & (m.gold_prob < 1)).all()
+    assert len(summary["epochs"]) == 2 and "val_accuracy" in summary["epochs"][-1]
+
+
+def test_in_training_mode_has_one_point_per_epoch():
+    with pytest.raises(WorkbookError, match="eval_pass"):
+        TrainConfig(dynamics_mode="in_training", logs_per_epoch=2)
+
+
+def test_weights_reach_the_loss(demo):
+    """Doubling one example's weight doubles its gradient contribution: checked on the real Trainer loss."""
+    import torch
+    from transformers import TrainingArguments
+    from nbutils.encode import PadCollator
+    from nbutils.training import DynamicsTrainer
+    d, texts = demo
+    model, tok = load_model_and_tokenizer("random:tiny", train_texts=texts, max_length=48)
+    data = encode_pairs(tok, d["train"].head(4), 48)
+    trainer = DynamicsTrainer(model=model, args=TrainingArguments(output_dir="/tmp/_w", report_to="none", use_cpu=True))
+    batch = PadCollator()([data.with_weights(np.array([1, 1, 1, 1], np.float32))[i] for i in range(4)])
+    heavy = PadCollator()([data.with_weights(np.array([3, 1, 1, 1], np.float32))[i] for i in range(4)])
+    one = PadCollator()([data[0]])
+    model.eval()
+    losses = [trainer.compute_loss(model, dict(b)) for b in (batch, heavy, one)]
+    # mean of 4 losses; raising example 0's weight to 3 adds 2 * loss_0 / 4
+    assert torch.isclose(losses[1], losses[0] + 2 * losses[2] / 4, atol=1e-5)
