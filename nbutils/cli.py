@@ -46,8 +46,6 @@ def _run(args) -> int:
 
 
 def _train(args) -> int:
-    import os
-
     from . import finetune, rundata
     from .profiles import parse_overrides, resolve
     from .runner import notebook_paths
@@ -57,29 +55,22 @@ def _train(args) -> int:
     from .preflight import check_inputs
     check_inputs(params)
     get = lambda k, d: params.get(k, d)  # noqa: E731
-    if int(os.environ.get("RANK", "0")) == 0:
+    from accelerate import PartialState
+    import torch
+    state = PartialState(cpu=not torch.cuda.is_available())  # under torchrun: joins the process group the Trainer will use
+    if state.is_main_process:
         rundata.prepare_splits(run_name, train_file=get("train_file", "demo"), validation_file=get("validation_file", "demo"),
                                test_file=get("test_file", ""), contrast_files=get("contrast_files", []),
                                limit_train=get("limit_train", 0), limit_validation=get("limit_validation", 0),
                                demo_train_size=get("demo_train_size", 4000), seed=get("seed", 42))
-    _barrier()
+    state.wait_for_everyone()
     cfg = TrainConfig(**{k: params[k] for k in ("epochs", "batch_size", "learning_rate", "warmup_ratio", "seed", "dynamics_mode",
                                                  "logs_per_epoch", "precision", "num_workers", "resume") if k in params})
     summary = finetune.train_run(run_name, model=get("model", "random:tiny"), tokenizer=get("tokenizer", ""),
                                  max_length=get("max_length", 128), cfg=cfg)
-    if int(os.environ.get("RANK", "0")) == 0:
+    if state.is_main_process:
         print(f"best validation accuracy {summary['best_val_accuracy']}; dynamics in outputs/{run_name}/dynamics/")
     return 0
-
-
-def _barrier() -> None:
-    """Under torchrun, wait until rank 0 has written the run's data."""
-    import os
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        import torch.distributed as dist
-        if not dist.is_initialized():
-            dist.init_process_group(backend="nccl" if __import__("torch").cuda.is_available() else "gloo")
-        dist.barrier()
 
 
 def _check(args) -> int:

@@ -109,4 +109,4 @@ def contrast_composition(contrasts: dict[str, pd.DataFrame]) -> pd.DataFrame:
     rows = [{"contrast_set": name, "perturbation": k, "pairs": int(n)}
             for name, t in contrasts.items()
             for k, n in (t["perturbation"].value_counts().items() if "perturbation" in t else [("(unlabelled)", len(t))])]
-    return pd.DataFrame(rows).pivot_table(index="perturbation", columns="contrast_set", values="pairs", fill_value=0) if rows else pd.DataFrame()
+    return pd.DataFrame(rows).pivot_table(index="perturbation", columns="contrast_set", values="pairs", aggfunc="sum", fill_value=0).astype(int) if rows else pd.DataFrame()

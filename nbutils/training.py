@@ -184,6 +184,7 @@ def training_arguments(cfg: TrainConfig, output_dir: Path, has_eval: bool) -> Tr
         metric_for_best_model="accuracy" if (has_eval and cfg.save_checkpoints) else None, greater_is_better=True,
         logging_strategy="epoch", logging_nan_inf_filter=False, report_to="none", disable_tqdm=True,
         remove_unused_columns=False, torch_compile=cfg.compile, save_only_model=False,
+        use_cpu=not cuda, ddp_backend="gloo" if not cuda and int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
     )
 
 

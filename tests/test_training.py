@@ -62,3 +62,26 @@ def test_weights_reach_the_loss(demo):
     losses = [trainer.compute_loss(model, dict(b)) for b in (batch, heavy, one)]
     # mean of 4 losses; raising example 0's weight to 3 adds 2 * loss_0 / 4
     assert torch.isclose(losses[1], losses[0] + 2 * losses[2] / 4, atol=1e-5)
+
+
+def test_two_processes_record_each_example_exactly_once(tmp_path):
+    """torchrun with 2 CPU processes (gloo DDP): padded repeats are dropped, ids match a 1-process run."""
+    import os
+    import subprocess
+    import sys
+
+    from nbutils.paths import PROJECT_ROOT
+    env = {**os.environ, "NBUTILS_OUTPUTS": str(tmp_path)}
+    base = ["-m", "nbutils", "train", "--profile", "demo", "-p", "demo_train_size=203", "-p", "epochs=2", "-p", "batch_size=16"]
+    for name, launcher in (("one", [sys.executable]),
+                           ("two", [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2"])):
+        p = subprocess.run([*launcher, *base, "--run-name", name], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+        assert p.returncode == 0, p.stderr[-3000:]
+    two = tmp_path / "two" / "dynamics"
+    assert sorted(f.name for f in two.glob("*.parquet")) == [f"point_000{p}.rank{r}.parquet" for p in (0, 1) for r in (0, 1)]
+    raw = pd.concat(pd.read_parquet(f) for f in two.glob("*.parquet"))
+    assert len(raw) > 2 * 203, "the distributed sampler padded with repeats"
+    records = dyn.read_records(two)
+    single = dyn.read_records(tmp_path / "one" / "dynamics")
+    assert len(records) == len(single) == 2 * 203
+    assert sorted(zip(records["example_id"], records["point"])) == sorted(zip(single["example_id"], single["point"]))
