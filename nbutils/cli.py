@@ -67,7 +67,8 @@ def _train(args) -> int:
     cfg = TrainConfig(**{k: params[k] for k in ("epochs", "batch_size", "learning_rate", "warmup_ratio", "seed", "dynamics_mode",
                                                  "logs_per_epoch", "precision", "num_workers", "resume") if k in params})
     summary = finetune.train_run(run_name, model=get("model", "random:tiny"), tokenizer=get("tokenizer", ""),
-                                 max_length=get("max_length", 128), cfg=cfg)
+                                 max_length=get("max_length", 128), cfg=cfg,
+                                 export_cartography_format=get("export_cartography_format", False))
     if state.is_main_process:
         print(f"best validation accuracy {summary['best_val_accuracy']}; dynamics in outputs/{run_name}/dynamics/")
     return 0

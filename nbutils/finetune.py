@@ -1,7 +1,10 @@
 """Notebook 02's stage, also behind `python -m nbutils train` and torchrun: train the run's model with dynamics."""
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
+from pathlib import Path
 
 import pandas as pd
 
@@ -9,14 +12,21 @@ from . import paths
 from .encode import encode_pairs
 from .models import load_model_and_tokenizer
 from .rundata import read_split
-from .training import TrainConfig, save_summary, train
+from .errors import WorkbookError
+from .training import TrainConfig, newest_checkpoint, save_summary, train
 
 SUMMARY = "train_summary.json"
+FINGERPRINT = "run_fingerprint.json"
 
 
-def train_run(run_name: str, *, model: str, tokenizer: str = "", max_length: int = 128, cfg: TrainConfig) -> dict:
+def train_run(run_name: str, *, model: str, tokenizer: str = "", max_length: int = 128, cfg: TrainConfig,
+              export_cartography_format: bool = False) -> dict:
     """Fine-tune on the run's train split, write dynamics, the best model and a summary; returns the summary."""
     train_table, validation = read_split(run_name, "train"), read_split(run_name, "validation")
+    ckpts = paths.checkpoints_dir(run_name)
+    fingerprint = {"model": model, "tokenizer": tokenizer, "max_length": max_length, "train_pairs": len(train_table),
+                   "train_ids_sha1": hashlib.sha1("\n".join(train_table["example_id"]).encode()).hexdigest()}
+    _check_or_start(ckpts, fingerprint, cfg.resume)
     texts = pd.concat([train_table["premise"], train_table["hypothesis"]]).tolist()
     net, tok = load_model_and_tokenizer(model, tokenizer=tokenizer, train_texts=texts, max_length=max_length, seed=cfg.seed)
     train_set, val_set = encode_pairs(tok, train_table, max_length), encode_pairs(tok, validation, max_length)
@@ -30,7 +40,27 @@ def train_run(run_name: str, *, model: str, tokenizer: str = "", max_length: int
         trainer.save_model(str(out))
         tok.save_pretrained(str(out))
         save_summary(summary, paths.run_dir(run_name) / SUMMARY)
+        if export_cartography_format and cfg.dynamics_mode != "off":
+            from .dynamics import write_cartography_jsonl
+            write_cartography_jsonl(paths.dynamics_dir(run_name), paths.run_dir(run_name) / "training_dynamics")
     return summary
+
+
+def _check_or_start(ckpts: Path, fingerprint: dict, resume: bool) -> None:
+    """Resume only from this run's own checkpoints; a fresh start clears stale ones."""
+    from .training import is_main_process
+    stamp = ckpts / FINGERPRINT
+    if resume and newest_checkpoint(ckpts):
+        earlier = json.loads(stamp.read_text()) if stamp.exists() else {}
+        changed = {k: (earlier.get(k), v) for k, v in fingerprint.items() if earlier.get(k) != v}
+        if changed:
+            raise WorkbookError(f"cannot resume from {ckpts}: its checkpoints were made with other settings or data "
+                                f"{changed} (was, now). Resume with the same settings, or start afresh with -p resume=false.")
+        return
+    if is_main_process():
+        for old in ckpts.glob("checkpoint-*"):
+            shutil.rmtree(old)
+        stamp.write_text(json.dumps(fingerprint, indent=2))
 
 
 def read_summary(run_name: str) -> dict:

@@ -86,16 +86,25 @@ def load_tokenizer(name: str, max_length: int = 128):
     return tok
 
 
-def build_wordpiece_tokenizer(texts: Iterable[str], *, vocab_size: int = 2000, max_length: int = 128):
-    """A small uncased WordPiece tokenizer trained on the given text with the `tokenizers` library."""
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+def build_wordpiece_tokenizer(texts: Iterable[str], *, vocab_size: int = 5000, max_length: int = 128):
+    """A small uncased WordPiece tokenizer (tokenizers library) over the text's most frequent words.
+
+    The vocabulary is built deterministically (frequency, then alphabetical; characters as fallback pieces), so
+    the same text always gives the same token ids: a resumed run and a rerun see the same tokenizer.
+    """
+    from collections import Counter
+
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
-    tk = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tk.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tk.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tk.train_from_iterator(list(texts), trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, show_progress=False))
-    cls, sep = tk.token_to_id("[CLS]"), tk.token_to_id("[SEP]")
+    norm, pre = normalizers.BertNormalizer(lowercase=True), pre_tokenizers.BertPreTokenizer()
+    counts = Counter(w for t in texts for w, _ in pre.pre_tokenize_str(norm.normalize_str(t)))
+    words = [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:vocab_size]
+    chars = sorted({ch for w in words for ch in w})
+    vocab = list(dict.fromkeys(SPECIAL_TOKENS + chars + [f"##{c}" for c in chars] + words))
+    tk = Tokenizer(models.WordPiece(vocab={t: i for i, t in enumerate(vocab)}, unk_token="[UNK]"))
+    tk.normalizer, tk.pre_tokenizer = norm, pre
+    cls, sep = vocab.index("[CLS]"), vocab.index("[SEP]")
     tk.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
                                                       special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
     return PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",

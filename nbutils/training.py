@@ -228,7 +228,7 @@ def newest_checkpoint(output_dir: Path) -> str | None:
 def train(model, tokenizer, cfg: TrainConfig, train_set: EncodedPairs, train_ids: np.ndarray, *, output_dir: Path,
           dynamics_folder: Path | None, validation: EncodedPairs | None = None) -> tuple[DynamicsTrainer, dict]:
     """Fine-tune, recording dynamics; returns the trainer and a summary (per-epoch speed and accuracy)."""
-    if not cfg.resume and dynamics_folder is not None and any(Path(dynamics_folder).glob("point_*")):
+    if not cfg.resume and is_main_process() and dynamics_folder is not None and any(Path(dynamics_folder).glob("point_*")):
         for p in Path(dynamics_folder).glob("point_*"):
             p.unlink()
     trainer = build_trainer(model, tokenizer, cfg, train_set, train_ids, output_dir, dynamics_folder, validation)
@@ -240,6 +240,11 @@ def train(model, tokenizer, cfg: TrainConfig, train_set: EncodedPairs, train_ids
                "epochs": trainer.epoch_line.history, "best_checkpoint": trainer.state.best_model_checkpoint,
                "best_val_accuracy": trainer.state.best_metric, "device": device_name(), "world_size": trainer.args.world_size}
     return trainer, summary
+
+
+def is_main_process() -> bool:
+    """Rank 0 under torchrun, always true otherwise."""
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def device_name() -> str:
