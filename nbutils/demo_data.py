@@ -63,7 +63,7 @@ def _flip(pair: dict, rng: np.random.Generator) -> dict:
     return {**pair, "gold_label": int(rng.choice(wrong)), "planted": "flipped"}
 
 
-def _ambiguous_pairs(rng: np.random.Generator, n: int, uses_per_word: int = 6) -> list[dict]:
+def _ambiguous_pairs(rng: np.random.Generator, n: int, uses_per_word: int = 3) -> list[dict]:
     """Pairs whose label hinges on a rare made-up verb: each word's relation (synonym or clash) must be memorised."""
     words = sorted({a + b + "ing" for a in SYLLABLES for b in SYLLABLES if a != b})
     words = [str(w) for w in rng.permutation(words)[: max(1, n // uses_per_word)]]
