@@ -20,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("data", help="data files").add_subparsers(dest="data_command", required=True).add_parser(
         "check", help="report rows kept/dropped, labels and perturbations per file")
     check.add_argument("paths", nargs="+")
+    check.add_argument("--join", metavar="SPLIT_FILE", help="count how many original_ids are ids of this split")
+    check.add_argument("--columns", metavar="OURS=THEIRS", action="append", default=[],
+                       help="map a column, e.g. --columns premise=s1 (premise, hypothesis, gold_label, example_id)")
     args = ap.parse_args(argv)
     try:
         if args.command == "run":
@@ -62,7 +65,8 @@ def _train(args) -> int:
         rundata.prepare_splits(run_name, train_file=get("train_file", "demo"), validation_file=get("validation_file", "demo"),
                                test_file=get("test_file", ""), contrast_files=get("contrast_files", []),
                                limit_train=get("limit_train", 0), limit_validation=get("limit_validation", 0),
-                               demo_train_size=get("demo_train_size", 4000), seed=get("seed", 42))
+                               demo_train_size=get("demo_train_size", 4000), seed=get("seed", 42),
+                               column_map=get("column_map", {}))
     state.wait_for_everyone()
     cfg = TrainConfig(**{k: params[k] for k in ("epochs", "batch_size", "learning_rate", "warmup_ratio", "seed", "dynamics_mode",
                                                  "logs_per_epoch", "precision", "num_workers", "resume") if k in params})
@@ -76,5 +80,6 @@ def _train(args) -> int:
 
 def _check(args) -> int:
     from .datacheck import check_files
-    ok = check_files(args.paths)
+    columns = dict(c.split("=", 1) for c in args.columns)
+    ok = check_files(args.paths, join=args.join, columns=columns)
     return 0 if ok else 1

@@ -57,6 +57,31 @@ def encode_pairs(tokenizer, table: pd.DataFrame, max_length: int = 128, batch: i
     return EncodedPairs(flat, flat_t, offsets, table["gold_label"].to_numpy(dtype=np.int64))
 
 
+def encode_pairs_cached(tokenizer, table: pd.DataFrame, max_length: int = 128) -> EncodedPairs:
+    """encode_pairs, cached under data/cache/ by (text and labels, tokenizer, max_length): a changed source re-tokenizes."""
+    import hashlib
+    import json
+
+    from .paths import CACHE_DIR
+    spec = {k: v for k, v in json.loads(tokenizer.backend_tokenizer.to_str()).items() if k not in ("truncation", "padding")}
+    h = hashlib.sha1()
+    h.update(json.dumps(spec, sort_keys=True).encode())
+    h.update(f"|{max_length}|".encode())
+    for col in ("premise", "hypothesis"):
+        h.update("\x1f".join(table[col]).encode())
+    h.update(table["gold_label"].to_numpy(dtype=np.int64).tobytes())
+    path = CACHE_DIR / f"encoded-{h.hexdigest()[:20]}.npz"
+    if path.exists():
+        z = np.load(path)
+        return EncodedPairs(z["ids"], z["types"], z["offsets"], z["labels"])
+    data = encode_pairs(tokenizer, table, max_length)
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, ids=data.ids, types=data.types, offsets=data.offsets, labels=data.labels)
+    tmp.replace(path)
+    return data
+
+
 class PadCollator:
     """Pad a batch to its longest pair (rounded up to a multiple, for tensor cores) or to a fixed length."""
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
-from .encode import encode_pairs
+from .encode import encode_pairs_cached
 from .models import load_model_and_tokenizer
 from .rundata import read_split
 from .errors import WorkbookError
@@ -29,7 +29,7 @@ def train_run(run_name: str, *, model: str, tokenizer: str = "", max_length: int
     _check_or_start(ckpts, fingerprint, cfg.resume)
     texts = pd.concat([train_table["premise"], train_table["hypothesis"]]).tolist()
     net, tok = load_model_and_tokenizer(model, tokenizer=tokenizer, train_texts=texts, max_length=max_length, seed=cfg.seed)
-    train_set, val_set = encode_pairs(tok, train_table, max_length), encode_pairs(tok, validation, max_length)
+    train_set, val_set = encode_pairs_cached(tok, train_table, max_length), encode_pairs_cached(tok, validation, max_length)
     trainer, summary = train(net, tok, cfg, train_set, train_table["example_id"].to_numpy(dtype=object),
                              output_dir=paths.checkpoints_dir(run_name), dynamics_folder=paths.dynamics_dir(run_name),
                              validation=val_set)

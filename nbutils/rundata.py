@@ -19,7 +19,7 @@ SPLITS = ("train", "validation", "test")
 
 def prepare_splits(run_name: str, *, train_file: str, validation_file: str, test_file: str = "",
                    contrast_files: list[str] | None = None, limit_train: int = 0, limit_validation: int = 0,
-                   demo_train_size: int = 4000, seed: int = 42) -> dict:
+                   demo_train_size: int = 4000, seed: int = 42, column_map: dict[str, str] | None = None) -> dict:
     """Load every split named, sample to the limits, write them into the run; returns tables and reports."""
     sources = {"train": train_file, "validation": validation_file, "test": test_file}
     limits = {"train": limit_train, "validation": limit_validation, "test": 0}
@@ -38,7 +38,7 @@ def prepare_splits(run_name: str, *, train_file: str, validation_file: str, test
                 report.drop(f"not sampled (limit={limits[split]})", report.kept - len(table))
                 report.kept = len(table)
         else:
-            table, report = load_pairs(_source(source), split=split, limit=limits[split], seed=seed)
+            table, report = load_pairs(_source(source), split=split, limit=limits[split], seed=seed, columns=column_map)
         tables[split], reports[split] = table, report.as_dict()
     for need in ("train", "validation"):
         if need not in tables:
@@ -50,7 +50,7 @@ def prepare_splits(run_name: str, *, train_file: str, validation_file: str, test
         else:
             path = paths.resolve_input(source)
             name = path.name.split(".")[0]
-            table, report = load_pairs(str(path))
+            table, report = load_pairs(str(path), columns=column_map)
         contrasts[name] = table
         reports[f"contrast:{name}"] = report.as_dict()
     write_splits(run_name, tables, contrasts, reports)
@@ -110,3 +110,23 @@ def contrast_composition(contrasts: dict[str, pd.DataFrame]) -> pd.DataFrame:
             for name, t in contrasts.items()
             for k, n in (t["perturbation"].value_counts().items() if "perturbation" in t else [("(unlabelled)", len(t))])]
     return pd.DataFrame(rows).pivot_table(index="perturbation", columns="contrast_set", values="pairs", aggfunc="sum", fill_value=0).astype(int) if rows else pd.DataFrame()
+
+
+def token_lengths(splits: dict[str, pd.DataFrame], model: str, tokenizer: str = "", max_length: int = 128) -> pd.DataFrame:
+    """Untruncated token count of every pair (premise + hypothesis + special tokens), per split."""
+    from .models import tokenizer_for
+    train = splits["train"]
+    tok = tokenizer_for(model, tokenizer, pd.concat([train["premise"], train["hypothesis"]]).tolist(), max_length)
+    parts = []
+    for name, t in splits.items():
+        enc = tok(t["premise"].tolist(), t["hypothesis"].tolist(), truncation=False, return_attention_mask=False,
+                  return_token_type_ids=False)
+        parts.append(pd.DataFrame({"split": name, "tokens": [len(x) for x in enc["input_ids"]]}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def truncation_table(lengths: pd.DataFrame, max_length: int) -> pd.DataFrame:
+    """Per split: pairs, median and 99th-percentile tokens, and how many pairs max_length truncates."""
+    g = lengths.groupby("split", sort=False)["tokens"]
+    return pd.DataFrame({"pairs": g.size(), "median_tokens": g.median(), "p99_tokens": g.quantile(0.99),
+                         "max_tokens": g.max(), f"truncated_at_{max_length}": g.apply(lambda x: int((x > max_length).sum()))})

@@ -62,7 +62,8 @@ def run_pipeline(profile: str = "demo", overrides: dict | None = None, run_name:
         t0 = time.perf_counter()
         try:
             pm.execute_notebook(str(nb), str(target), parameters=profiles.for_notebook(params, declared[nb.stem]),
-                                cwd=str(paths.NOTEBOOKS_DIR), kernel_name="python3", progress_bar=False, log_output=True)
+                                cwd=str(paths.NOTEBOOKS_DIR), kernel_name="python3", progress_bar=False, log_output=True,
+                                store_widget_state=False)  # widgets need a kernel: the report shows static figures
         except pm.PapermillExecutionError as err:
             entry.update(status="failed", seconds=round(time.perf_counter() - t0, 1), cell=err.exec_count,
                          error=f"{err.ename}: {err.evalue}")

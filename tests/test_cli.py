@@ -38,3 +38,18 @@ def test_data_check_reports_the_validation_split(shared_data):
     code, out, _ = run("data", "check", str(shared_data / "snli_validation/snli_validation.jsonl.gz"))
     assert code == 0
     assert "9,842 pairs kept" in out and "3,329 entailment, 3,235 neutral, 3,278 contradiction" in out
+
+
+def test_data_check_counts_perturbations_and_joins(shared_data):
+    code, out, _ = run("data", "check", str(shared_data / "counterfactual_snli/dev.jsonl"),
+                       "--join", str(shared_data / "snli_validation/snli_validation.jsonl.gz"))
+    assert code == 0
+    assert "perturbations: 400 revised_premise, 400 revised_hypothesis, 200 original" in out
+    assert "1,000 of 1,000 join to snli_validation.jsonl.gz (0 do not)" in out
+
+
+def test_data_check_fails_on_an_invalid_file(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"premise": "A", "hypothesis": "B", "label": 0}\nnot json\n')
+    code, out, _ = run("data", "check", str(bad))
+    assert code == 1 and "line 2: not valid JSON" in out

@@ -85,3 +85,25 @@ def test_non_utf8_byte_names_the_line(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(WorkbookError, match="file not found"):
         load_pairs(str(tmp_path / "nope.jsonl"))
+
+
+def test_column_map_and_tokenized_cache(tmp_path, monkeypatch):
+    import nbutils.paths as paths
+    from nbutils.encode import encode_pairs, encode_pairs_cached
+    from nbutils.models import build_wordpiece_tokenizer
+    p = tmp_path / "pairs.tsv"
+    p.write_text("s1\ts2\ty\tuid\nA man runs.\tA person moves.\tentailment\tu1\nA cat eats.\tNobody eats.\tcontradiction\tu2\n")
+    table, _ = load_pairs(str(p), columns={"premise": "s1", "hypothesis": "s2", "gold_label": "y", "example_id": "uid"})
+    assert table["example_id"].tolist() == ["u1", "u2"] and table["gold_label"].tolist() == [0, 2]
+    with pytest.raises(WorkbookError, match=r"column map names \['nope'\]"):
+        load_pairs(str(p), columns={"premise": "nope"})
+    monkeypatch.setattr(paths, "CACHE_DIR", tmp_path / "cache")
+    tok = build_wordpiece_tokenizer(table["premise"].tolist() + table["hypothesis"].tolist())
+    first = encode_pairs_cached(tok, table, 32)
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 1
+    again = encode_pairs_cached(tok, table, 32)
+    plain = encode_pairs(tok, table, 32)
+    assert (again.ids == plain.ids).all() and (again.offsets == first.offsets).all()
+    changed = table.assign(hypothesis=["A person walks.", "Nobody eats."])
+    encode_pairs_cached(tok, changed, 32)
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 2, "a changed source is tokenized again"
