@@ -39,6 +39,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, nargs="+", default=None, help="our batch size(s) (default 32 on CPU, 256 on GPU)")
     ap.add_argument("--workers", type=int, default=None, help="dataloader workers (default 0 on CPU, 4 on GPU)")
     ap.add_argument("--compile", action="store_true", help="also time torch.compile")
+    ap.add_argument("--repeats", type=int, default=None, help="timed runs per setup, interleaved; the median counts (default 3 on CPU, 1 on GPU)")
     ap.add_argument("--out", default="bench/results/bench_train.json")
     a = ap.parse_args()
     gpu = torch.cuda.is_available()
@@ -72,13 +73,19 @@ def main() -> None:
 
     warm, warm_ids = data(min(2048, pairs))
     _time(tok, a.tokenizer, TrainConfig(epochs=1, batch_size=sizes[0], progress_bar=False, dynamics_mode="off"), warm, warm_ids)
+    repeats = a.repeats or (1 if gpu else 3)
+    times: dict[str, list[float]] = {name: [] for name, _, _ in runs}
+    for r in range(repeats):  # interleaved, so drift in machine load hits every setup alike
+        for name, n, cfg in runs:
+            cfg.save_checkpoints, cfg.progress_bar = False, False
+            ds, ids = data(n)
+            times[name].append(_time(tok, a.tokenizer, cfg, ds, ids))
+            print(f"  [{r + 1}/{repeats}] {name}: {n:,} pairs in {times[name][-1]:.1f} s = {n / times[name][-1]:,.0f} pairs/s", flush=True)
     rows = []
-    for name, n, cfg in runs:
-        cfg.save_checkpoints, cfg.progress_bar = False, False
-        ds, ids = data(n)
-        seconds = _time(tok, a.tokenizer, cfg, ds, ids)
-        rows.append({"setup": name, "pairs": n, "seconds": round(seconds, 2), "pairs_per_s": round(n / seconds, 1)})
-        print(f"  {name}: {n:,} pairs in {seconds:.1f} s = {n / seconds:,.0f} pairs/s", flush=True)
+    for name, n, _ in runs:
+        seconds = float(np.median(times[name]))
+        rows.append({"setup": name, "pairs": n, "seconds": round(seconds, 2), "pairs_per_s": round(n / seconds, 1),
+                     "runs": len(times[name]), "spread_pct": round(100 * (max(times[name]) - min(times[name])) / seconds, 1)})
     starter = rows[0]["pairs_per_s"]
     for r in rows:
         r["vs_starter"] = round(r["pairs_per_s"] / starter, 2)

@@ -23,12 +23,26 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--join", metavar="SPLIT_FILE", help="count how many original_ids are ids of this split")
     check.add_argument("--columns", metavar="OURS=THEIRS", action="append", default=[],
                        help="map a column, e.g. --columns premise=s1 (premise, hypothesis, gold_label, example_id)")
+    ev = sub.add_parser("evaluate", help="a trained model folder on data or contrast files: metrics.json + predictions")
+    ev.add_argument("--model", required=True, help="a model folder (e.g. outputs/<run>/model)")
+    ev.add_argument("--data", action="append", required=True, help="a data or contrast file (repeatable)")
+    ev.add_argument("--out", required=True, help="folder for metrics.json and the predictions")
+    ev.add_argument("--max-length", type=int, default=128)
     args = ap.parse_args(argv)
+    from transformers.utils import logging as hf_logging
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
     try:
         if args.command == "run":
             return _run(args)
         if args.command == "train":
             return _train(args)
+        if args.command == "evaluate":
+            from pathlib import Path
+
+            from .evaluate_cli import evaluate_files
+            evaluate_files(args.model, args.data, Path(args.out), args.max_length)
+            return 0
         return _check(args)
     except WorkbookError as err:
         print(f"error: {err}", file=sys.stderr)

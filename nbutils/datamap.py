@@ -54,8 +54,8 @@ def sample_for_drawing(table: pd.DataFrame, n: int, seed: int = 0, keep_below: i
     return pd.concat([small, *parts])
 
 
-def static_map(table: pd.DataFrame, thresholds: Thresholds, title: str = "Data map", sample_points: int = 25_000):
-    """Paper-style map: variability × confidence coloured by correctness, marginals, region boxes, counts."""
+def static_map(table: pd.DataFrame, thresholds: Thresholds | None, title: str = "Data map", sample_points: int = 25_000):
+    """Paper-style map: variability × confidence coloured by correctness, marginals, region boxes (None: ranking mode, no boxes), counts."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -67,14 +67,17 @@ def static_map(table: pd.DataFrame, thresholds: Thresholds, title: str = "Data m
                     linewidth=0, alpha=0.6, ax=grid.ax_joint, legend="brief")
     sns.histplot(data=table, x="variability", ax=grid.ax_marg_x, bins=40, color="#777")
     sns.histplot(data=table, y="confidence", ax=grid.ax_marg_y, bins=40, color="#777")
-    t = thresholds
-    boxes = {"easy-to-learn": (0, t.easy_min_confidence, t.easy_max_variability, 1 - t.easy_min_confidence),
+    t = thresholds or Thresholds()
+    boxes = {} if thresholds is None else {"easy-to-learn": (0, t.easy_min_confidence, t.easy_max_variability, 1 - t.easy_min_confidence),
              "hard-to-learn": (0, 0, t.hard_max_variability, t.hard_max_confidence),
              "ambiguous": (t.ambiguous_min_variability, t.ambiguous_min_confidence, 0.5 - t.ambiguous_min_variability,
                            t.ambiguous_max_confidence - t.ambiguous_min_confidence)}
     for region, (x, y, w, h) in boxes.items():
         grid.ax_joint.add_patch(plt.Rectangle((x, y), w, h, fill=False, lw=1.6, ls="--", ec=REGION_COLORS[region],
                                               label=f"{region}: {counts.get(region, 0):,}"))
+    if thresholds is None:
+        for region in REGIONS[:3]:
+            grid.ax_joint.plot([], [], ls="none", marker="s", color=REGION_COLORS[region], label=f"{region} (ranked): {counts.get(region, 0):,}")
     grid.ax_joint.legend(loc="lower right", fontsize=8, title=f"correctness / regions ({len(table):,} pairs)", title_fontsize=8)
     grid.figure.suptitle(title, y=1.01)
     return grid.figure

@@ -69,6 +69,9 @@ def consistency(pred: pd.DataFrame, originals: pd.DataFrame | None = None) -> pd
         return pd.DataFrame()
     pool = pd.concat([pred, originals]) if originals is not None else pred
     right = dict(zip(pool["example_id"], pool["pred_label"] == pool["gold_label"]))
+    if "perturbation" in pred.columns:  # a contrast set that carries its originals: match them by original_id first
+        own = pred[pred["perturbation"] == "original"]
+        right.update(zip(own["original_id"], own["pred_label"] == own["gold_label"]))
     rows = []
     perturbed = pred[pred.get("perturbation", pd.Series("perturbed", index=pred.index)) != "original"]
     for kind, g in perturbed.groupby(perturbed.get("perturbation", pd.Series("perturbed", index=perturbed.index))):

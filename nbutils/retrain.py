@@ -97,8 +97,11 @@ def retrain_run(run_name: str, mix: pd.DataFrame, *, weights: dict[str, float], 
     model, tok = load_model_and_tokenizer(str(paths.model_dir(run_name, base_model)), max_length=max_length, seed=cfg.seed)
     evals = {"validation": encode_pairs(tok, read_split(run_name, "validation"), max_length)}
     evals.update({r.split("-")[0]: encode_pairs(tok, train_table.loc[g["example_id"]].reset_index(), max_length) for r, g in held.items()})
-    history, stages = [], curriculum_stages(mix, curriculum)
+    history, stages, skipped = [], curriculum_stages(mix, curriculum), []
     for i, stage in enumerate(stages):
+        if i and len(stage) == len(stages[i - 1]) or not len(stage):
+            skipped.append(i)  # the stage adds no pairs (its region is empty): nothing new to learn
+            continue
         rows = mix.index[mix["example_id"].isin(set(stage["example_id"]))].to_numpy()
         data = encode_pairs(tok, table.iloc[rows], max_length).with_weights(region_weights(mix["region"].iloc[rows], weights))
         trainer = build_trainer(model, tok, cfg, data, table["example_id"].iloc[rows].to_numpy(dtype=object),
@@ -107,15 +110,19 @@ def retrain_run(run_name: str, mix: pd.DataFrame, *, weights: dict[str, float], 
         trainer.train()
         for h in trainer.epoch_line.history:
             h.update(stage=i, stage_regions=",".join(sorted(stage["region"].unique())), pairs=len(rows))
+        per_epoch: dict[float, dict] = {}
         for rec in trainer.state.log_history:
-            if "epoch" in rec and any(k.endswith("_accuracy") for k in rec):
-                history.append({"stage": i, "epoch": rec["epoch"], **{k[5:]: v for k, v in rec.items() if k.endswith("_accuracy")}})
+            accs = {k[5:]: v for k, v in rec.items() if k.startswith("eval_") and k.endswith("_accuracy")}
+            if accs:
+                per_epoch.setdefault(rec["epoch"], {"stage": i, "stage_pairs": len(rows), "epoch": rec["epoch"]}).update(accs)
+        history.extend(per_epoch.values())
         model = trainer.model
     out = paths.model_dir(run_name, out_name)
     trainer.save_model(str(out))
     tok.save_pretrained(str(out))
     summary = {"base_model": base_model, "learning_rate": cfg.learning_rate, "epochs_per_stage": cfg.epochs,
-               "curriculum": curriculum or [], "weights": weights, "pairs": len(mix), "history": history}
+               "curriculum": curriculum or [], "skipped_stages": skipped, "weights": weights, "pairs": len(mix),
+               "history": history}
     (paths.run_dir(run_name) / "retrain_summary.json").write_text(json.dumps(summary, indent=2, default=str))
     mix.to_parquet(paths.run_dir(run_name) / "retrain_set.parquet", index=False)
     return summary

@@ -90,7 +90,10 @@ def read_load_report(run_name: str) -> dict:
 def load_report_table(reports: dict) -> pd.DataFrame:
     """One row per source: rows read, kept, and each drop reason as a column."""
     rows = [{"split": k, "source": v["source"], "rows_read": v["rows_read"], "kept": v["kept"], **v["dropped"]} for k, v in reports.items()]
-    return pd.DataFrame(rows).fillna(0)
+    df = pd.DataFrame(rows)
+    counts = [c for c in df.columns if c not in ("split", "source")]
+    df[counts] = df[counts].fillna(0).astype(int)
+    return df.set_index("split")
 
 
 def label_balance(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

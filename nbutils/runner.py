@@ -62,14 +62,18 @@ def run_pipeline(profile: str = "demo", overrides: dict | None = None, run_name:
         t0 = time.perf_counter()
         try:
             pm.execute_notebook(str(nb), str(target), parameters=profiles.for_notebook(params, declared[nb.stem]),
-                                cwd=str(paths.NOTEBOOKS_DIR), kernel_name="python3", progress_bar=False, log_output=True,
-                                store_widget_state=False)  # widgets need a kernel: the report shows static figures
+                                cwd=str(paths.NOTEBOOKS_DIR), kernel_name="python3", progress_bar=False, log_output=True)
         except pm.PapermillExecutionError as err:
             entry.update(status="failed", seconds=round(time.perf_counter() - t0, 1), cell=err.exec_count,
                          error=f"{err.ename}: {err.evalue}")
             _finish(manifest, manifest_path, out, "failed")
             raise WorkbookError(f"notebook {nb.stem} failed in cell [{err.exec_count}]: {err.ename}: {_first_line(err.evalue)}\n"
                                 f"  executed notebook: {target}\n  fix it, then rerun with --resume (finished notebooks are skipped).") from None
+        except Exception as err:  # the kernel died, or the executor broke: still one clear message
+            entry.update(status="failed", seconds=round(time.perf_counter() - t0, 1), cell=None, error=f"{type(err).__name__}: {err}")
+            _finish(manifest, manifest_path, out, "failed")
+            raise WorkbookError(f"notebook {nb.stem} could not be executed: {type(err).__name__}: {_first_line(str(err))}\n"
+                                f"  partial notebook: {target}\n  rerun with --resume once fixed.") from None
         finally:
             if target.exists():
                 render_html(target, out / "reports" / f"{nb.stem}.html")
@@ -87,13 +91,16 @@ def render_html(notebook: Path, target: Path) -> Path:
     from nbconvert.preprocessors import TagRemovePreprocessor
     from traitlets.config import Config
 
+    node = nbformat.read(str(notebook), as_version=4)
+    node.metadata.pop("widgets", None)  # live widgets need a kernel; their saved state only bloats the report
+    nbformat.write(node, str(notebook))
     c = Config()
     c.TagRemovePreprocessor.remove_input_tags = ("remove-input",)
     c.TagRemovePreprocessor.remove_cell_tags = ("remove-cell",)
     c.TagRemovePreprocessor.enabled = True
     exporter = HTMLExporter(config=c)
     exporter.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(str(notebook), as_version=4))
+    body, _ = exporter.from_notebook_node(node)
     target.write_text(body, encoding="utf-8")
     return target
 

@@ -64,3 +64,16 @@ def test_rank_mode_gives_each_region_its_share():
     assert (r == "ambiguous").sum() == 60 and (r == "hard-to-learn").sum() == 60 and (r == "easy-to-learn").sum() == 60
     amb = t[r == "ambiguous"]["variability"]
     assert amb.min() >= t[r != "ambiguous"]["variability"].max()
+
+
+def test_consistency_matches_originals_inside_the_contrast_set():
+    from nbutils.evaluate import consistency
+    pred = pd.DataFrame({"example_id": ["o1", "o1-rp", "o1-rh", "o2", "o2-rp"],
+                         "original_id": ["snli-1", "snli-1", "snli-1", "snli-2", "snli-2"],
+                         "perturbation": ["original", "revised_premise", "revised_hypothesis", "original", "revised_premise"],
+                         "gold_label": [0, 2, 1, 1, 0], "pred_label": [0, 2, 0, 2, 0]})
+    c = consistency(pred)
+    assert c.loc["revised_premise", "originals_found"] == 2
+    assert c.loc["revised_premise", "accuracy_perturbed"] == 1.0 and c.loc["revised_premise", "accuracy_original"] == 0.5
+    assert c.loc["revised_premise", "consistency"] == 0.5  # o1 pair both right, o2 original wrong
+    assert c.loc["revised_hypothesis", "consistency"] == 0.0

@@ -95,3 +95,19 @@ def test_map_recovers_the_planted_structure(demo_run):
     ambiguous = datamap[datamap["planted"] == "ambiguous"]["variability"].mean()
     rest = datamap[datamap["planted"] != "ambiguous"]["variability"].mean()
     assert ambiguous > rest, f"planted ambiguous pairs should vary more ({ambiguous:.3f} vs {rest:.3f})"
+
+
+def test_evaluate_cli_on_the_runs_model_and_contrast_set(demo_run, tmp_path):
+    run = demo_run[0]
+    p = subprocess.run([sys.executable, "-m", "nbutils", "evaluate", "--model", str(run / "model"),
+                        "--data", str(run / "data" / "contrast" / "demo_contrast.parquet"), "--out", str(tmp_path), "--max-length", "64"],
+                       cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    metrics = json.loads((tmp_path / "metrics.json").read_text())["demo_contrast"]
+    preds = pd.read_parquet(tmp_path / "demo_contrast.predictions.parquet")
+    assert metrics["pairs"] == len(preds) and 0 <= metrics["accuracy"] <= 1
+    assert set(metrics["consistency"]) == {"activity_swap", "added_detail", "actor_synonym"}
+    assert {"example_id", "gold_label", "pred_label", "prob_entailment"} <= set(preds.columns)
+    # same model, same pairs: the notebook's predictions agree
+    nb = pd.read_parquet(run / "predictions" / "model__demo_contrast.parquet")
+    assert (nb["pred_label"].to_numpy() == preds["pred_label"].to_numpy()).all()

@@ -1,0 +1,33 @@
+"""`python -m nbutils evaluate`: any trained model folder on any data or contrast files, outside a run."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .evaluate import bootstrap_ci, confusion, consistency, label_metrics, predict
+from .models import load_model_and_tokenizer
+from .snli import load_pairs
+
+
+def evaluate_files(model_dir: str, data: list[str], out: Path, max_length: int = 128, batch_size: int = 256) -> dict:
+    """Write metrics.json and <data>.predictions.parquet per file into out; returns the metrics."""
+    model, tok = load_model_and_tokenizer(model_dir, max_length=max_length)
+    out.mkdir(parents=True, exist_ok=True)
+    metrics = {"model": model_dir}
+    for path in data:
+        table, report = load_pairs(path)
+        pred = predict(model, tok, table, max_length, batch_size)
+        name = Path(path).name.split(".")[0]
+        pred.to_parquet(out / f"{name}.predictions.parquet", index=False)
+        ok = (pred["pred_label"] == pred["gold_label"]).to_numpy()
+        entry = {"file": str(path), "load": report.as_dict(), "pairs": len(pred), "accuracy": float(ok.mean()),
+                 "accuracy_ci95": bootstrap_ci(ok), "per_label": label_metrics(pred).to_dict(orient="index"),
+                 "confusion": confusion(pred).to_dict(orient="index")}
+        cons = consistency(pred)
+        if len(cons):
+            entry["consistency"] = cons.to_dict(orient="index")
+        metrics[name] = entry
+        print(f"{name}: {len(pred):,} pairs, accuracy {ok.mean():.4f}"
+              + (f", consistency {cons['consistency'].round(3).to_dict()}" if len(cons) else ""))
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=float))
+    return metrics
