@@ -63,6 +63,7 @@ def test_reports_and_index_show_every_notebook_with_figures(demo_run):
     assert "application/vnd.plotly.v1+json" in datamap_html or "Plotly.newPlot" in datamap_html
     assert "data:image/png;base64" in datamap_html  # the static map
     assert "data:image/png;base64" in (run / "reports" / "05_compare.html").read_text()
+    assert (run / "figures" / "datamap.png").exists() and "count-ambiguous-total" in (run / "figures" / "datamap.html").read_text()
 
 
 def test_artefacts_join_back_to_text(demo_run):

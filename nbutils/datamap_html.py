@@ -1,0 +1,114 @@
+"""`datamap.html`: the map as one file that works without a kernel — sliders, exact counts and id download in the browser.
+
+Thresholds can be set in the address, so a link carries a choice:
+`datamap.html#easy_min_confidence=0.7&ambiguous_min_variability=0.25`. Counts cover every example (computed
+client-side over compact arrays); the scatter draws a stratified sample with hover text.
+Element ids the page exposes (tests and scripts read them): `count-<region>-<label|total>`, `slider-<bound>`.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .cartography import REGIONS, Thresholds, assign_regions
+from .datamap import REGION_COLORS, sample_for_drawing
+from .labels import LABELS
+
+TEMPLATE = r"""<!doctype html><html><head><meta charset="utf-8"><title>__TITLE__</title>
+<script>__PLOTLY__</script>
+<style>body{font-family:system-ui,sans-serif;margin:1em 2em}#controls{display:flex;gap:2em;flex-wrap:wrap}
+label{display:block;font-size:13px}input[type=range]{width:220px;vertical-align:middle}td,th{padding:2px 10px;text-align:right}
+th:first-child,td:first-child{text-align:left}table{border-collapse:collapse}tr{border-bottom:1px solid #eee}#msg{color:#b00}</style>
+</head><body><h2>__TITLE__</h2><p>__N__ training pairs; __DRAWN__ drawn. Move a slider: regions and counts update over every pair.
+Thresholds can be put in the address (#easy_min_confidence=0.7&amp;...).</p>
+<div id="controls"><div id="sliders"></div><div><table id="counts"></table><p id="msg"></p>
+<button id="download">download ids of the selected regions (CSV)</button></div></div><div id="map" style="height:600px"></div>
+<script>
+const D = __DATA__;
+function unpack(b64, Type) { const s = atob(b64), u = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i); return new Type(u.buffer); }
+D.confidence = unpack(D.confidence, Float32Array); D.variability = unpack(D.variability, Float32Array);
+D.gold = unpack(D.gold, Uint8Array); D.ids = D.ids.split("\n");
+const REGIONS = __REGIONS__, LABELS = __LABELS__, COLORS = __COLORS__;
+const t = Object.assign({}, D.thresholds);
+for (const kv of location.hash.replace(/^#/, "").split("&")) {
+  const [k, v] = kv.split("="); if (k in t && !isNaN(parseFloat(v))) t[k] = parseFloat(v);
+}
+function region(c, v) {
+  if (c >= t.ambiguous_min_confidence && c <= t.ambiguous_max_confidence && v > t.ambiguous_min_variability) return 1;
+  if (c < t.hard_max_confidence && v < t.hard_max_variability) return 2;
+  if (c > t.easy_min_confidence && v < t.easy_max_variability) return 0;
+  return 3;
+}
+let regionOf = new Uint8Array(D.confidence.length);
+function recompute() {
+  const msg = document.getElementById("msg");
+  if (t.ambiguous_min_confidence > t.ambiguous_max_confidence) { msg.textContent = "ambiguous_min_confidence is above ambiguous_max_confidence"; return; }
+  msg.textContent = "";
+  const counts = REGIONS.map(() => LABELS.map(() => 0));
+  for (let i = 0; i < regionOf.length; i++) { const r = region(D.confidence[i], D.variability[i]); regionOf[i] = r; counts[r][D.gold[i]]++; }
+  let html = "<tr><th>region</th>" + LABELS.map(l => "<th>" + l + "</th>").join("") + "<th>total</th></tr>";
+  REGIONS.forEach((name, r) => {
+    const total = counts[r].reduce((a, b) => a + b, 0);
+    html += "<tr><td style='color:" + COLORS[r] + "'>" + name + "</td>" + counts[r].map((n, l) => "<td id='count-" + name + "-" + LABELS[l] + "'>" + n + "</td>").join("")
+          + "<td id='count-" + name + "-total'>" + total + "</td></tr>";
+  });
+  document.getElementById("counts").innerHTML = html;
+  const colors = D.drawn.map(i => COLORS[regionOf[i]]);
+  if (window.Plotly && document.getElementById("map").data) Plotly.restyle("map", {"marker.color": [colors]});
+  history.replaceState(null, "", "#" + Object.entries(t).map(([k, v]) => k + "=" + v).join("&"));
+  document.body.dataset.recolored = String((+document.body.dataset.recolored || 0) + 1);
+}
+const sliders = document.getElementById("sliders");
+for (const k of Object.keys(t)) {
+  const row = document.createElement("label");
+  row.innerHTML = "<input type='range' min='0' max='1' step='0.01' id='slider-" + k + "' value='" + t[k] + "'> <span>" + k + " = " + t[k] + "</span>";
+  row.querySelector("input").addEventListener("input", e => { t[k] = parseFloat(e.target.value); row.querySelector("span").textContent = k + " = " + t[k]; recompute(); });
+  sliders.appendChild(row);
+}
+Plotly.newPlot("map", [{type: "scattergl", mode: "markers", x: D.drawn.map(i => D.variability[i]), y: D.drawn.map(i => D.confidence[i]),
+  text: D.hover, hoverinfo: "text", marker: {size: 4, opacity: 0.6, color: "#bbb"}}],
+  {xaxis: {title: {text: "variability"}}, yaxis: {title: {text: "confidence"}, range: [0, 1]}, dragmode: "lasso", margin: {t: 20}});
+recompute();
+document.getElementById("download").addEventListener("click", () => {
+  const rows = ["example_id,region"];
+  for (let i = 0; i < regionOf.length; i++) if (regionOf[i] !== 3) rows.push(D.ids[i] + "," + REGIONS[regionOf[i]]);
+  const a = document.createElement("a"); a.href = URL.createObjectURL(new Blob([rows.join("\n")], {type: "text/csv"}));
+  a.download = "selection.csv"; a.click();
+});
+</script></body></html>"""
+
+
+def _b64(values: np.ndarray) -> str:
+    """Little-endian bytes as base64: JavaScript reads them back into a typed array, exactly."""
+    import base64
+    return base64.b64encode(np.ascontiguousarray(values).astype(values.dtype.newbyteorder("<")).tobytes()).decode()
+
+
+def write_datamap_html(table: pd.DataFrame, thresholds: Thresholds, path: Path, sample_points: int = 25_000,
+                       title: str = "Data map") -> Path:
+    """A self-contained page (plotly.js inlined) with sliders, live exact counts, hover text and id download."""
+    from plotly.offline import get_plotlyjs
+
+    labels = dict(enumerate(LABELS))
+    table = table.reset_index(drop=True)
+    if "region" not in table.columns:
+        table = table.assign(region=assign_regions(table, thresholds))
+    shown = sample_for_drawing(table, sample_points)
+    hover = [f"<b>{labels[g]}</b> {e}<br>P: {p[:140]}<br>H: {h[:140]}<br>conf {c:.3f} var {v:.3f} corr {k:.2f}"
+             for e, p, h, g, c, v, k in zip(shown["example_id"], shown["premise"], shown["hypothesis"], shown["gold_label"],
+                                             shown["confidence"], shown["variability"], shown["correctness"])]
+    data = {"confidence": _b64(table["confidence"].to_numpy(np.float32)), "variability": _b64(table["variability"].to_numpy(np.float32)),
+            "gold": _b64(table["gold_label"].to_numpy(np.uint8)), "ids": "\n".join(table["example_id"].astype(str)),
+            "drawn": shown.index.tolist(), "hover": hover, "thresholds": thresholds.as_dict()}
+    assert [f.name for f in fields(Thresholds)] == list(data["thresholds"])
+    page = (TEMPLATE.replace("__PLOTLY__", get_plotlyjs()).replace("__TITLE__", title)
+            .replace("__N__", f"{len(table):,}").replace("__DRAWN__", f"{len(shown):,}")
+            .replace("__REGIONS__", json.dumps(list(REGIONS))).replace("__LABELS__", json.dumps(list(LABELS)))
+            .replace("__COLORS__", json.dumps([REGION_COLORS[r] for r in REGIONS]))
+            .replace("__DATA__", json.dumps(data, separators=(",", ":")).replace("</", "<\\/")))
+    path.write_text(page, encoding="utf-8")
+    return path

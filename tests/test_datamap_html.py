@@ -1,0 +1,48 @@
+"""The shareable datamap.html in a real browser (Debian's headless Chromium): thresholds from the address, counts = Python's."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+
+from nbutils.cartography import Thresholds, assign_regions
+from nbutils.datamap_html import write_datamap_html
+from nbutils.labels import LABELS
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def table(n=20_000, seed=0):
+    rng = np.random.default_rng(seed)
+    conf = rng.random(n)
+    return pd.DataFrame({"example_id": [f"x{i}" for i in range(n)], "premise": "A man runs.", "hypothesis": "A person moves.",
+                         "gold_label": rng.integers(0, 3, n), "confidence": conf, "variability": rng.random(n) * 0.5,
+                         "correctness": rng.random(n)})
+
+
+def page_counts(path, fragment, tmp_path) -> dict[str, int]:
+    assert shutil.which(CHROMIUM), "this test needs Debian's chromium: apt-get install chromium (.ci/run does)"
+    out = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader",
+                          "--disable-background-networking", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+                          "--virtual-time-budget=10000", "--dump-dom", f"file://{path}#{fragment}"],
+                         capture_output=True, text=True, timeout=120)
+    return {k: int(v) for k, v in re.findall(r'id="count-([a-z-]+)">(\d+)<', out.stdout)}
+
+
+def test_page_counts_equal_python_counts_for_thresholds_in_the_address(tmp_path):
+    t = table()
+    path = write_datamap_html(t, Thresholds(), tmp_path / "datamap.html", sample_points=5000)
+    chosen = Thresholds(easy_min_confidence=0.7, ambiguous_min_variability=0.2, hard_max_confidence=0.3)
+    fragment = "&".join(f"{k}={v}" for k, v in chosen.as_dict().items())
+    counts = page_counts(path, fragment, tmp_path)
+    regions = assign_regions(t, chosen)
+    for region in ("easy-to-learn", "ambiguous", "hard-to-learn", "other"):
+        assert counts[f"{region}-total"] == int((regions == region).sum()), region
+        for i, label in enumerate(LABELS):
+            assert counts[f"{region}-{label}"] == int(((regions == region) & (t["gold_label"] == i)).sum())
+    default = page_counts(path, "", tmp_path)
+    assert default["easy-to-learn-total"] == int((assign_regions(t, Thresholds()) == "easy-to-learn").sum())
+    assert default["easy-to-learn-total"] < counts["easy-to-learn-total"], "moving a threshold changes the counts"
