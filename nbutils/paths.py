@@ -9,7 +9,8 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 PARAMS_DIR = PROJECT_ROOT / "params"
 DATA_DIR = PROJECT_ROOT / "data"
 CACHE_DIR = DATA_DIR / "cache"
-SHARED_DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
+# The offline SNLI files beside the checkout (CI lays shared/ there); NBUTILS_SHARED_DATA points elsewhere.
+SHARED_DATA_DIR = Path(os.environ.get("NBUTILS_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
 
 NOTEBOOKS = ("01_load_data", "02_train_dynamics", "03_data_map", "04_retrain", "05_compare")
 
