@@ -90,7 +90,7 @@ def curriculum_stages(mix: pd.DataFrame, order: list[str] | None) -> list[pd.Dat
 
 def retrain_run(run_name: str, mix: pd.DataFrame, *, weights: dict[str, float], cfg: TrainConfig,
                 curriculum: list[str] | None, held: dict[str, pd.DataFrame], base_model: str = "model",
-                out_name: str = "retrained", max_length: int = 128) -> dict:
+                out_name: str = "retrained", max_length: int = 128, balanced_batches: bool = True) -> dict:
     """Continue fine-tuning `base_model` on the mix (curriculum stages, weighted loss); save the model and a summary."""
     train_table = read_split(run_name, "train").set_index("example_id")
     table = train_table.loc[mix["example_id"]].reset_index()
@@ -105,7 +105,8 @@ def retrain_run(run_name: str, mix: pd.DataFrame, *, weights: dict[str, float], 
         rows = mix.index[mix["example_id"].isin(set(stage["example_id"]))].to_numpy()
         data = encode_pairs(tok, table.iloc[rows], max_length).with_weights(region_weights(mix["region"].iloc[rows], weights))
         trainer = build_trainer(model, tok, cfg, data, table["example_id"].iloc[rows].to_numpy(dtype=object),
-                                paths.checkpoints_dir(run_name, out_name) / f"stage{i}", None, evals["validation"])
+                                paths.checkpoints_dir(run_name, out_name) / f"stage{i}", None, evals["validation"],
+                                batch_regions=mix["region"].iloc[rows].to_numpy() if balanced_batches else None)
         trainer.eval_dataset = evals
         trainer.train()
         for h in trainer.epoch_line.history:
@@ -121,7 +122,7 @@ def retrain_run(run_name: str, mix: pd.DataFrame, *, weights: dict[str, float], 
     trainer.save_model(str(out))
     tok.save_pretrained(str(out))
     summary = {"base_model": base_model, "learning_rate": cfg.learning_rate, "epochs_per_stage": cfg.epochs,
-               "curriculum": curriculum or [], "skipped_stages": skipped, "weights": weights, "pairs": len(mix),
+               "curriculum": curriculum or [], "skipped_stages": skipped, "balanced_batches": balanced_batches, "weights": weights, "pairs": len(mix),
                "history": history}
     (paths.run_dir(run_name) / "retrain_summary.json").write_text(json.dumps(summary, indent=2, default=str))
     mix.to_parquet(paths.run_dir(run_name) / "retrain_set.parquet", index=False)
@@ -139,3 +140,11 @@ def mix_composition(mix: pd.DataFrame) -> pd.DataFrame:
     ct = pd.crosstab(mix["region"], mix["gold_label"].map(dict(enumerate(LABELS))), margins=True, margins_name="total")
     ct["share"] = (ct["total"] / len(mix)).round(3)
     return ct
+
+
+def batch_composition(mix: pd.DataFrame, batch_size: int, seed: int = 42) -> pd.DataFrame:
+    """Region counts of every batch the balanced sampler yields for the whole mix (one epoch)."""
+    from .sampling import RegionBalancedBatchSampler
+    regions = mix["region"].to_numpy()
+    rows = [pd.Series(regions[b]).value_counts().rename(k) for k, b in enumerate(RegionBalancedBatchSampler(regions, batch_size, seed))]
+    return pd.DataFrame(rows).fillna(0).astype(int).rename_axis("batch")

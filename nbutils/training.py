@@ -189,14 +189,17 @@ def training_arguments(cfg: TrainConfig, output_dir: Path, has_eval: bool) -> Tr
 
 
 def build_trainer(model, tokenizer, cfg: TrainConfig, train: EncodedPairs, train_ids: np.ndarray, output_dir: Path,
-                  dynamics_folder: Path | None, validation: EncodedPairs | None = None) -> DynamicsTrainer:
-    """A DynamicsTrainer with the recorder and the epoch line attached."""
+                  dynamics_folder: Path | None, validation: EncodedPairs | None = None,
+                  batch_regions: np.ndarray | None = None) -> DynamicsTrainer:
+    """A DynamicsTrainer with the recorder and the epoch line; batch_regions mixes regions in every batch (retraining)."""
     args = training_arguments(cfg, output_dir, validation is not None)
     collator = PadCollator(pad_id=tokenizer.pad_token_id or 0, fixed_length=cfg.pad_to_length)
     trainer = DynamicsTrainer(model=model, args=args, train_dataset=train, eval_dataset=validation, data_collator=collator,
                               processing_class=tokenizer, compute_metrics=accuracy)
     trainer._get_train_sampler = _length_sampler(trainer, train) if cfg.group_by_length else trainer._get_train_sampler
     trainer._get_eval_sampler = lambda ds: torch.utils.data.SequentialSampler(ds)  # predictions stay in dataset order
+    if batch_regions is not None:
+        trainer.get_train_dataloader = _balanced_loader(trainer, batch_regions, cfg)
     if cfg.dynamics_mode != "off" and dynamics_folder is not None:
         trainer.recorder = DynamicsRecorder(trainer, train_ids, dynamics_folder, cfg.dynamics_mode, cfg.logs_per_epoch, train)
         trainer.add_callback(trainer.recorder)
@@ -217,6 +220,18 @@ def _length_sampler(trainer: Trainer, train: EncodedPairs):
         return LengthGroupedSampler(trainer.args.train_batch_size * trainer.args.gradient_accumulation_steps,
                                     lengths=train.lengths.tolist())
     return sampler
+
+
+def _balanced_loader(trainer: Trainer, regions: np.ndarray, cfg: TrainConfig):
+    """A train dataloader whose batches come from RegionBalancedBatchSampler (single process)."""
+    from .sampling import RegionBalancedBatchSampler
+
+    def loader():
+        sampler = RegionBalancedBatchSampler(regions, trainer.args.train_batch_size, cfg.seed)
+        dl = torch.utils.data.DataLoader(trainer.train_dataset, batch_sampler=sampler, collate_fn=trainer.data_collator,
+                                         num_workers=cfg.num_workers, pin_memory=torch.cuda.is_available())
+        return trainer.accelerator.prepare(dl)
+    return loader
 
 
 def newest_checkpoint(output_dir: Path) -> str | None:

@@ -1,0 +1,37 @@
+"""The region-balanced batch sampler, checked on the batches it really yields, the last one included."""
+from __future__ import annotations
+
+import numpy as np
+
+from nbutils.sampling import RegionBalancedBatchSampler
+
+
+def test_every_batch_mixes_regions_in_the_sets_proportions():
+    regions = np.array(["ambiguous"] * 500 + ["hard-to-learn"] * 250 + ["easy-to-learn"] * 253)
+    sampler = RegionBalancedBatchSampler(regions, batch_size=32, seed=1)
+    batches = list(sampler)
+    assert len(batches) == len(sampler) == 32
+    flat = [i for b in batches for i in b]
+    assert sorted(flat) == list(range(len(regions))), "every pair exactly once per epoch"
+    for b in batches:
+        for region, share in (("ambiguous", 500 / 1003), ("hard-to-learn", 250 / 1003), ("easy-to-learn", 253 / 1003)):
+            assert abs((regions[b] == region).sum() - share * len(b)) <= 1.0, (len(b), region)
+    assert len(batches[-1]) == 1003 - 31 * 32
+    assert list(sampler)[0] != batches[0], "a new order each epoch"
+
+
+def test_retrain_trainer_uses_it(tmp_path):
+    import pandas as pd
+    from nbutils.demo_data import make_demo
+    from nbutils.encode import encode_pairs
+    from nbutils.models import load_model_and_tokenizer
+    from nbutils.training import TrainConfig, build_trainer
+    d = make_demo(n_train=200, n_validation=30, seed=2)["train"]
+    regions = np.array(["ambiguous"] * 100 + ["hard-to-learn"] * 50 + ["easy-to-learn"] * 50)
+    model, tok = load_model_and_tokenizer("random:tiny", train_texts=pd.concat([d["premise"], d["hypothesis"]]).tolist())
+    trainer = build_trainer(model, tok, TrainConfig(batch_size=16, progress_bar=False, save_checkpoints=False),
+                            encode_pairs(tok, d, 48), d["example_id"].to_numpy(dtype=object), tmp_path, None,
+                            batch_regions=regions)
+    for batch in trainer.get_train_dataloader():
+        r = regions[batch["example_index"].numpy()]
+        assert abs((r == "ambiguous").sum() - len(r) / 2) <= 1 and abs((r == "hard-to-learn").sum() - len(r) / 4) <= 1
