@@ -6,7 +6,7 @@ import math
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +44,6 @@ class TrainConfig:
     resume: bool = False                 # continue from the newest checkpoint in the output folder
     progress_bar: bool = True            # tqdm bar with pairs/s (an epoch summary line is always printed)
     compile: bool = False                # torch.compile the model
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.dynamics_mode not in DYNAMICS_MODES:
@@ -135,7 +134,7 @@ class EpochLine(TrainerCallback):
 
     def on_step_end(self, args, state, control, **kw):
         if self.bar is not None:
-            self.bar.update(args.train_batch_size * args.world_size)
+            self.bar.update(min(args.train_batch_size * args.world_size, self.bar.total - self.bar.n))
 
     def on_epoch_end(self, args, state, control, **kw):
         if self.bar is not None:
