@@ -94,6 +94,9 @@ def _train(args) -> int:
 
 def _check(args) -> int:
     from .datacheck import check_files
+    bad = [c for c in args.columns if "=" not in c]
+    if bad:
+        raise WorkbookError(f"--columns {bad[0]!r}: write OURS=THEIRS, e.g. --columns premise=s1.")
     columns = dict(c.split("=", 1) for c in args.columns)
     ok = check_files(args.paths, join=args.join, columns=columns)
     return 0 if ok else 1

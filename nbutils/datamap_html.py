@@ -8,7 +8,6 @@ Element ids the page exposes (tests and scripts read them): `count-<region>-<lab
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +59,6 @@ function recompute() {
   const colors = D.drawn.map(i => COLORS[regionOf[i]]);
   if (window.Plotly && document.getElementById("map").data) Plotly.restyle("map", {"marker.color": [colors]});
   history.replaceState(null, "", "#" + Object.entries(t).map(([k, v]) => k + "=" + v).join("&"));
-  document.body.dataset.recolored = String((+document.body.dataset.recolored || 0) + 1);
 }
 const sliders = document.getElementById("sliders");
 for (const k of Object.keys(t)) {
@@ -104,7 +102,6 @@ def write_datamap_html(table: pd.DataFrame, thresholds: Thresholds, path: Path, 
     data = {"confidence": _b64(table["confidence"].to_numpy(np.float32)), "variability": _b64(table["variability"].to_numpy(np.float32)),
             "gold": _b64(table["gold_label"].to_numpy(np.uint8)), "ids": "\n".join(table["example_id"].astype(str)),
             "drawn": shown.index.tolist(), "hover": hover, "thresholds": thresholds.as_dict()}
-    assert [f.name for f in fields(Thresholds)] == list(data["thresholds"])
     page = (TEMPLATE.replace("__PLOTLY__", get_plotlyjs()).replace("__TITLE__", title)
             .replace("__N__", f"{len(table):,}").replace("__DRAWN__", f"{len(shown):,}")
             .replace("__REGIONS__", json.dumps(list(REGIONS))).replace("__LABELS__", json.dumps(list(LABELS)))

