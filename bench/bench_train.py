@@ -28,6 +28,7 @@ from nbutils.training import TrainConfig, device_name, train  # noqa: E402
 
 DEFAULT_DATA = [SHARED_DATA_DIR / "snli_train_subset/snli_train_subset.jsonl.gz"]
 FULL_SNLI_TRAIN = 549_367
+ATTENTION = "sdpa"
 
 
 def main() -> None:
@@ -38,8 +39,13 @@ def main() -> None:
     ap.add_argument("--starter-pairs", type=int, default=0, help="pairs for the starter setup (default: 320 on CPU, 40,000 on GPU)")
     ap.add_argument("--batch-size", type=int, nargs="+", default=None, help="our batch size(s) (default 32 on CPU, 256 on GPU)")
     ap.add_argument("--workers", type=int, default=None, help="dataloader workers (default 0 on CPU, 4 on GPU)")
-    ap.add_argument("--compile", action="store_true", help="also time torch.compile")
+    ap.add_argument("--compile", action="store_true", help="also time torch.compile (two epochs: the second is timed, the first's extra is compile time)")
+    ap.add_argument("--ablate", action="store_true", help="also time the largest batch with blocking host-to-device copies")
     ap.add_argument("--repeats", type=int, default=None, help="timed runs per setup, interleaved; the median counts (default 3 on CPU, 1 on GPU)")
+    ap.add_argument("--attention", default="sdpa", choices=["sdpa", "sdpa-cudnn", "eager"],
+                    help="attention kernels: PyTorch SDPA without cuDNN (the workbook's default), SDPA with cuDNN (torch's default on Hopper), or plain matmuls")
+    ap.add_argument("--no-starter", action="store_true", help="skip the starter row (ratios then need an earlier run)")
+    ap.add_argument("--logged-only", action="store_true", help="time only the runs that log dynamics")
     ap.add_argument("--out", default="bench/results/bench_train.json")
     a = ap.parse_args()
     gpu = torch.cuda.is_available()
@@ -48,6 +54,8 @@ def main() -> None:
     sizes = a.batch_size or ([256] if gpu else [32])
     workers = a.workers if a.workers is not None else (4 if gpu else 0)
     torch.set_float32_matmul_precision("high")
+    global ATTENTION
+    ATTENTION = "eager" if a.attention == "eager" else "sdpa"
 
     table = pd.concat([load_pairs(p)[0] for p in a.data], ignore_index=True)
     _, tok = load_model_and_tokenizer("random:electra-small", tokenizer=a.tokenizer)
@@ -62,38 +70,56 @@ def main() -> None:
 
     runs = [("starter (batch 8, pad 128, fp32)", starter_pairs,
              TrainConfig(epochs=1, batch_size=8, precision="fp32", group_by_length=False, pad_to_length=128,
-                         fused_adamw=False, dynamics_mode="off", num_workers=0))]
+                         fused_adamw=False, dynamics_mode="off", num_workers=0, non_blocking=False, sdpa_cudnn=True))]
+    runs = [] if a.no_starter else runs
     for bs in sizes:
-        ours = dict(epochs=1, batch_size=bs, learning_rate=1e-4, num_workers=workers)
-        runs.append((f"workbook, batch {bs}, no logging", pairs, TrainConfig(**ours, dynamics_mode="off")))
+        ours = dict(epochs=1, batch_size=bs, learning_rate=1e-4, num_workers=workers, sdpa_cudnn=a.attention == "sdpa-cudnn")
+        if not a.logged_only:
+            runs.append((f"workbook, batch {bs}, no logging", pairs, TrainConfig(**ours, dynamics_mode="off")))
         runs.append((f"workbook, batch {bs}, dynamics logged", pairs, TrainConfig(**ours, dynamics_mode="in_training")))
+    if a.ablate:
+        runs.append((f"workbook, batch {sizes[-1]}, logged, blocking copies", pairs,
+                     TrainConfig(epochs=1, batch_size=sizes[-1], learning_rate=1e-4, num_workers=workers, non_blocking=False)))
     if a.compile:
-        runs.append((f"workbook, batch {sizes[-1]}, logged, torch.compile", pairs,
-                     TrainConfig(epochs=1, batch_size=sizes[-1], learning_rate=1e-4, num_workers=workers, compile=True)))
+        for bs in sizes:
+            runs.append((f"workbook, batch {bs}, logged, torch.compile", pairs,
+                         TrainConfig(epochs=2, batch_size=bs, learning_rate=1e-4, num_workers=workers, compile=True)))
 
     warm, warm_ids = data(min(2048, pairs))
     _time(tok, a.tokenizer, TrainConfig(epochs=1, batch_size=sizes[0], progress_bar=False, dynamics_mode="off"), warm, warm_ids)
     repeats = a.repeats or (1 if gpu else 3)
     times: dict[str, list[float]] = {name: [] for name, _, _ in runs}
+    first_epoch: dict[str, float] = {}
     for r in range(repeats):  # interleaved, so drift in machine load hits every setup alike
         for name, n, cfg in runs:
             cfg.save_checkpoints, cfg.progress_bar = False, False
             ds, ids = data(n)
-            times[name].append(_time(tok, a.tokenizer, cfg, ds, ids))
+            try:
+                epochs = _time(tok, a.tokenizer, cfg, ds, ids)
+            except Exception as e:  # e.g. torch.compile unavailable on this machine: report, keep the other rows
+                print(f"  [{r + 1}/{repeats}] {name}: failed: {type(e).__name__}: {str(e)[:300]}", flush=True)
+                continue
+            times[name].append(epochs[-1])
+            first_epoch[name] = epochs[0]
             print(f"  [{r + 1}/{repeats}] {name}: {n:,} pairs in {times[name][-1]:.1f} s = {n / times[name][-1]:,.0f} pairs/s", flush=True)
     rows = []
-    for name, n, _ in runs:
+    for name, n, cfg in runs:
+        if not times[name]:
+            continue
         seconds = float(np.median(times[name]))
         rows.append({"setup": name, "pairs": n, "seconds": round(seconds, 2), "pairs_per_s": round(n / seconds, 1),
-                     "runs": len(times[name]), "spread_pct": round(100 * (max(times[name]) - min(times[name])) / seconds, 1)})
-    starter = rows[0]["pairs_per_s"]
+                     "runs": len(times[name]), "spread_pct": round(100 * (max(times[name]) - min(times[name])) / seconds, 1),
+                     "compile_s": round(first_epoch[name] - seconds, 1) if cfg.compile else None})
+    starter = rows[0]["pairs_per_s"] if not a.no_starter else float("nan")
     for r in rows:
+        r["attention"] = a.attention
         r["vs_starter"] = round(r["pairs_per_s"] / starter, 2)
         r["full_epoch_s"] = round(FULL_SNLI_TRAIN / r["pairs_per_s"], 1)
     for bs in sizes:
-        off = next(r for r in rows if r["setup"] == f"workbook, batch {bs}, no logging")
-        on = next(r for r in rows if r["setup"] == f"workbook, batch {bs}, dynamics logged")
-        on["logging_overhead_pct"] = round(100 * (off["pairs_per_s"] / on["pairs_per_s"] - 1), 2)
+        off = next((r for r in rows if r["setup"] == f"workbook, batch {bs}, no logging"), None)
+        on = next((r for r in rows if r["setup"] == f"workbook, batch {bs}, dynamics logged"), None)
+        if off and on:
+            on["logging_overhead_pct"] = round(100 * (off["pairs_per_s"] / on["pairs_per_s"] - 1), 2)
     df = pd.DataFrame(rows)
     print(f"\nDevice: {device_name()}; torch {torch.__version__}")
     print(df.to_string(index=False))
@@ -104,15 +130,16 @@ def main() -> None:
     print(f"wrote {out}")
 
 
-def _time(tok, tokenizer: str, cfg: TrainConfig, ds, ids) -> float:
-    """Seconds of one training epoch (model built fresh, not timed)."""
+def _time(tok, tokenizer: str, cfg: TrainConfig, ds, ids) -> list[float]:
+    """Seconds of each training epoch (model built fresh, not timed)."""
     model, _ = load_model_and_tokenizer("random:electra-small", tokenizer=tokenizer, seed=0)
+    model.set_attn_implementation(ATTENTION)
     with tempfile.TemporaryDirectory() as tmp:
         trainer, summary = train(model, tok, cfg, ds, ids, output_dir=Path(tmp) / "ck",
                                  dynamics_folder=Path(tmp) / "dyn" if cfg.dynamics_mode != "off" else None)
         if torch.cuda.is_available():
             torch.cuda.synchronize()
-    return summary["epochs"][0]["seconds"]
+    return [e["seconds"] for e in summary["epochs"]]
 
 
 if __name__ == "__main__":

@@ -44,6 +44,8 @@ class TrainConfig:
     resume: bool = False                 # continue from the newest checkpoint in the output folder
     progress_bar: bool = True            # tqdm bar with pairs/s (an epoch summary line is always printed)
     compile: bool = False                # torch.compile the model
+    non_blocking: bool = True            # GPU: copy batches from pinned memory without a host-device sync each step
+    sdpa_cudnn: bool = False             # GPU: let attention use cuDNN kernels (slower on SNLI's short pairs on an H100)
 
     def __post_init__(self) -> None:
         if self.dynamics_mode not in DYNAMICS_MODES:
@@ -182,6 +184,7 @@ def training_arguments(cfg: TrainConfig, output_dir: Path, has_eval: bool) -> Tr
         save_total_limit=2 if cfg.save_checkpoints else None, load_best_model_at_end=bool(has_eval and cfg.save_checkpoints),
         metric_for_best_model="accuracy" if (has_eval and cfg.save_checkpoints) else None, greater_is_better=True,
         logging_strategy="epoch", logging_nan_inf_filter=False, report_to="none", disable_tqdm=True,
+        accelerator_config={"non_blocking": bool(cfg.non_blocking and cuda)},
         remove_unused_columns=False, torch_compile=cfg.compile, save_only_model=False,
         use_cpu=not cuda, ddp_backend="gloo" if not cuda and int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
     )
@@ -192,6 +195,8 @@ def build_trainer(model, tokenizer, cfg: TrainConfig, train: EncodedPairs, train
                   batch_regions: np.ndarray | None = None) -> DynamicsTrainer:
     """A DynamicsTrainer with the recorder and the epoch line; batch_regions mixes regions in every batch (retraining)."""
     args = training_arguments(cfg, output_dir, validation is not None)
+    if torch.cuda.is_available():
+        torch.backends.cuda.enable_cudnn_sdp(cfg.sdpa_cudnn)
     collator = PadCollator(pad_id=tokenizer.pad_token_id or 0, fixed_length=cfg.pad_to_length)
     trainer = DynamicsTrainer(model=model, args=args, train_dataset=train, eval_dataset=validation, data_collator=collator,
                               processing_class=tokenizer, compute_metrics=accuracy)

@@ -64,6 +64,23 @@ def test_weights_reach_the_loss(demo):
     assert torch.isclose(losses[1], losses[0] + 2 * losses[2] / 4, atol=1e-5)
 
 
+def test_batched_fetch_equals_per_item_collation(demo):
+    """The DataLoader's batched fetch (__getitems__) builds exactly the tensors the per-item path builds."""
+    import torch
+    from nbutils.encode import PadCollator
+    d, texts = demo
+    _, tok = load_model_and_tokenizer("random:tiny", train_texts=texts, max_length=48)
+    data = encode_pairs(tok, d["train"].head(50), 48).with_weights(np.linspace(0.5, 2, 50).astype(np.float32))
+    rows = [7, 3, 49, 0, 21]
+    for collate in (PadCollator(pad_id=5), PadCollator(fixed_length=64)):
+        per_item, batched = collate([data[i] for i in rows]), collate(data.__getitems__(rows))
+        assert per_item.keys() == batched.keys()
+        for k in per_item:
+            assert per_item[k].dtype == batched[k].dtype and torch.equal(per_item[k], batched[k]), k
+    loader = torch.utils.data.DataLoader(data, batch_size=16, collate_fn=PadCollator())
+    assert torch.equal(torch.cat([b["example_index"] for b in loader]), torch.arange(50))
+
+
 def test_two_processes_record_each_example_exactly_once(tmp_path):
     """torchrun with 2 CPU processes (gloo DDP): padded repeats are dropped, ids match a 1-process run."""
     import os
