@@ -28,6 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--data", action="append", required=True, help="a data or contrast file (repeatable)")
     ev.add_argument("--out", required=True, help="folder for metrics.json and the predictions")
     ev.add_argument("--max-length", type=int, default=128)
+    gen = sub.add_parser("contrast", help="generate a contrast set from validation pairs (WordNet + rules), for review")
+    gen.add_argument("--from", dest="source", required=True, help="a pair file to perturb (e.g. SNLI validation)")
+    gen.add_argument("--size", type=int, default=600, help="pairs to make, a third of each kind (default 600)")
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--out", required=True, help="the .jsonl file to write")
     args = ap.parse_args(argv)
     from transformers.utils import logging as hf_logging
     hf_logging.disable_progress_bar()
@@ -43,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             from .evaluate_cli import evaluate_files
             evaluate_files(args.model, args.data, Path(args.out), args.max_length)
             return 0
+        if args.command == "contrast":
+            return _contrast(args)
         return _check(args)
     except WorkbookError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -100,3 +107,17 @@ def _check(args) -> int:
     columns = dict(c.split("=", 1) for c in args.columns)
     ok = check_files(args.paths, join=args.join, columns=columns)
     return 0 if ok else 1
+
+
+def _contrast(args) -> int:
+    from pathlib import Path
+
+    from .contrast_gen import generate, write_jsonl
+    from .snli import load_pairs
+    table, _ = load_pairs(args.source)
+    made, report = generate(table, args.size, args.seed)
+    write_jsonl(made, Path(args.out))
+    print(f"wrote {len(made):,} generated pairs to {args.out}; per kind {report['per_kind']}; per rule {report['per_rule']}")
+    if "short" in report:
+        print(f"warning: fewer pairs than asked met the rules' guards: {report['short']}", file=sys.stderr)
+    return 0

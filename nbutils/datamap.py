@@ -19,12 +19,7 @@ def build_map(run_name: str, thresholds: Thresholds, region_mode: str = "thresho
               first_points: int = 0) -> pd.DataFrame:
     """Metrics for every training example, its region and its text; written to outputs/<run>/datamap.parquet."""
     metrics = compute_metrics(read_matrix(paths.dynamics_dir(run_name), first_points))
-    if region_mode == "thresholds":
-        metrics["region"] = assign_regions(metrics, thresholds)
-    elif region_mode == "rank":
-        metrics["region"] = assign_regions_by_rank(metrics, rank_percent)
-    else:
-        raise WorkbookError(f"region_mode={region_mode!r}: use 'thresholds' or 'rank'.")
+    metrics["region"] = regions_for(metrics, thresholds, region_mode, rank_percent)
     text = read_split(run_name, "train").drop(columns=["gold_label"])
     table = metrics.merge(text, on="example_id", how="left", validate="one_to_one")
     if table["premise"].isna().any():
@@ -32,6 +27,15 @@ def build_map(run_name: str, thresholds: Thresholds, region_mode: str = "thresho
                             "the dynamics come from another run. Retrain (notebook 02) for this run.")
     table.to_parquet(paths.run_dir(run_name) / MAP_FILE, index=False)
     return table
+
+
+def regions_for(metrics: pd.DataFrame, thresholds: Thresholds, region_mode: str = "thresholds", rank_percent: float = 33.0) -> pd.Series:
+    """Regions by the thresholds or by the paper's ranking: one switch shared by the map and the retraining rounds."""
+    if region_mode == "thresholds":
+        return assign_regions(metrics, thresholds)
+    if region_mode == "rank":
+        return assign_regions_by_rank(metrics, rank_percent)
+    raise WorkbookError(f"region_mode={region_mode!r}: use 'thresholds' or 'rank'.")
 
 
 def read_map(run_name: str) -> pd.DataFrame:

@@ -19,8 +19,9 @@ class EncodedPairs(torch.utils.data.Dataset):
     """Token ids of every pair in one flat array with offsets; item i carries its row index for dynamics logging."""
 
     def __init__(self, ids: np.ndarray, types: np.ndarray, offsets: np.ndarray, labels: np.ndarray,
-                 weights: np.ndarray | None = None):
+                 weights: np.ndarray | None = None, teacher_logits: np.ndarray | None = None):
         self.ids, self.types, self.offsets, self.labels, self.weights = ids, types, offsets, labels, weights
+        self.teacher_logits = teacher_logits
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -34,6 +35,8 @@ class EncodedPairs(torch.utils.data.Dataset):
         item = {"input_ids": self.ids[a:b], "token_type_ids": self.types[a:b], "labels": int(self.labels[i]), "example_index": int(i)}
         if self.weights is not None:
             item["example_weight"] = float(self.weights[i])
+        if self.teacher_logits is not None:
+            item["teacher_logits"] = self.teacher_logits[i]
         return item
 
     def __getitems__(self, rows: list[int]) -> RowBatch:
@@ -41,7 +44,11 @@ class EncodedPairs(torch.utils.data.Dataset):
         return RowBatch(self, np.asarray(rows, dtype=np.int64))
 
     def with_weights(self, weights: np.ndarray | None) -> "EncodedPairs":
-        return EncodedPairs(self.ids, self.types, self.offsets, self.labels, weights)
+        return EncodedPairs(self.ids, self.types, self.offsets, self.labels, weights, self.teacher_logits)
+
+    def with_teacher(self, teacher_logits: np.ndarray | None) -> "EncodedPairs":
+        """The same pairs carrying a teacher's logits (knowledge distillation)."""
+        return EncodedPairs(self.ids, self.types, self.offsets, self.labels, self.weights, teacher_logits)
 
     def subset(self, rows: np.ndarray) -> "EncodedPairs":
         """The given rows, re-indexed from 0 (example_index then refers to the subset)."""
@@ -50,7 +57,8 @@ class EncodedPairs(torch.utils.data.Dataset):
         take = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)]) if len(rows) else np.zeros(0, np.int64)
         offsets = np.concatenate([[0], np.cumsum(ends - starts)])
         w = None if self.weights is None else self.weights[rows]
-        return EncodedPairs(self.ids[take], self.types[take], offsets, self.labels[rows], w)
+        t = None if self.teacher_logits is None else self.teacher_logits[rows]
+        return EncodedPairs(self.ids[take], self.types[take], offsets, self.labels[rows], w, t)
 
 
 def encode_pairs(tokenizer, table: pd.DataFrame, max_length: int = 128, batch: int = 20_000) -> EncodedPairs:
@@ -117,6 +125,8 @@ class PadCollator:
                  "example_index": torch.tensor([it["example_index"] for it in items])}
         if "example_weight" in items[0]:
             batch["example_weight"] = torch.tensor([it["example_weight"] for it in items], dtype=torch.float32)
+        if "teacher_logits" in items[0]:
+            batch["teacher_logits"] = torch.tensor(np.stack([it["teacher_logits"] for it in items]), dtype=torch.float32)
         return batch
 
     def _pad_rows(self, data: EncodedPairs, rows: np.ndarray) -> dict[str, torch.Tensor]:
@@ -137,4 +147,6 @@ class PadCollator:
                  "example_index": torch.from_numpy(rows.copy())}
         if data.weights is not None:
             batch["example_weight"] = torch.from_numpy(np.asarray(data.weights[rows], dtype=np.float32))
+        if data.teacher_logits is not None:
+            batch["teacher_logits"] = torch.from_numpy(np.asarray(data.teacher_logits[rows], dtype=np.float32))
         return batch

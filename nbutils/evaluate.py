@@ -5,10 +5,13 @@ prob_neutral, prob_contradiction.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from .encode import encode_pairs
+from .errors import WorkbookError
 from .labels import LABELS
 
 PROB_COLUMNS = [f"prob_{l}" for l in LABELS]
@@ -74,6 +77,11 @@ def consistency(pred: pd.DataFrame, originals: pd.DataFrame | None = None) -> pd
         right.update(zip(own["original_id"], own["pred_label"] == own["gold_label"]))
     rows = []
     perturbed = pred[pred.get("perturbation", pd.Series("perturbed", index=pred.index)) != "original"]
+    unmatched = int((~perturbed["original_id"].isin(right.keys())).sum())
+    if unmatched:
+        warnings.warn(f"{unmatched:,} of {len(perturbed):,} contrast pairs have an original_id that matches no pair "
+                      f"(in the contrast set itself or the originals given); their originals are left out of consistency "
+                      f"(see originals_found).", stacklevel=2)
     for kind, g in perturbed.groupby(perturbed.get("perturbation", pd.Series("perturbed", index=perturbed.index))):
         matched = g["original_id"].map(right)
         ok = matched.notna()
@@ -115,8 +123,23 @@ def compare(preds: dict[str, pd.DataFrame], baseline: str, n_resamples: int = 20
     return pd.DataFrame(rows).set_index("model")
 
 
+def check_predictions_match(pred: pd.DataFrame, table: pd.DataFrame, what: str) -> None:
+    """Predictions are joined to text only if they were made on this very table (same ids, same gold labels)."""
+    gold = dict(zip(table["example_id"], table["gold_label"]))
+    missing = ~pred["example_id"].isin(gold.keys())
+    if missing.any():
+        raise WorkbookError(f"{int(missing.sum()):,} of {len(pred):,} predictions have ids that are not in {what} "
+                            f"(e.g. {pred['example_id'][missing].iloc[0]!r}): they were made on another data file. "
+                            "Predict on this file again (python -m nbutils evaluate --data ...).")
+    differ = pred["gold_label"].to_numpy() != pred["example_id"].map(gold).to_numpy()
+    if differ.any():
+        raise WorkbookError(f"{int(differ.sum()):,} predictions carry gold labels that differ from {what} "
+                            f"(e.g. {pred['example_id'][differ].iloc[0]!r}): the file changed since they were made. Predict again.")
+
+
 def flips(base: pd.DataFrame, new: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
     """Pairs fixed or broken by the new model, with their text."""
+    check_predictions_match(base, text, "the text table")
     b_ok, n_ok = base["pred_label"] == base["gold_label"], new["pred_label"] == new["gold_label"]
     kind = np.select([~b_ok & n_ok, b_ok & ~n_ok], ["fixed", "broken"], default="")
     names = dict(enumerate(LABELS))

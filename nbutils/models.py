@@ -81,6 +81,27 @@ def tokenizer_for(model: str, tokenizer: str = "", train_texts: Iterable[str] | 
     return load_tokenizer(tokenizer or model, max_length)
 
 
+def require_trained_classifier(name: str) -> None:
+    """Evaluation needs a trained NLI head: a base model would be scored through a random one."""
+    from transformers import AutoConfig
+    path = resolve_model_path(name)
+    try:
+        config = AutoConfig.from_pretrained(path)
+    except (ValueError, OSError) as err:
+        raise WorkbookError(f"model {name!r}: no usable config.json ({str(err).splitlines()[0]}).") from None
+    if not any(a.endswith("ForSequenceClassification") for a in (config.architectures or [])):
+        raise WorkbookError(f"model {name!r} has no trained classification head (architectures: {config.architectures}); "
+                            "evaluating it would score a random head. Fine-tune it first (notebook 02 or python -m nbutils train).")
+    names = [str(config.id2label[i]).lower() for i in range(config.num_labels)] if config.id2label else []
+    generic = all(n.startswith("label_") for n in names)
+    if config.num_labels != len(LABELS) or not generic and sorted(names) != sorted(LABELS):
+        raise WorkbookError(f"model {name!r} predicts {config.num_labels} labels {names}; the data use {list(LABELS)}. "
+                            "Its predictions cannot be scored against these labels (nor used as a teacher's soft labels).")
+    if not generic and names != list(LABELS):
+        raise WorkbookError(f"model {name!r} orders its labels {names}; the workbook uses {list(LABELS)}. "
+                            "Its predictions would be read in the wrong order: re-export it with the workbook's label order.")
+
+
 def _check_label_count(path: str, name: str) -> None:
     """A classifier trained for another label set must not be silently re-headed."""
     from transformers import AutoConfig

@@ -52,9 +52,13 @@ def retrain_curve_figure(summary: dict):
     h = h.reset_index(drop=True)
     for col in [c for c in h.columns if c.endswith("_accuracy")]:
         ax.plot(h.index + 1, h[col], marker="o", label=col.removesuffix("_accuracy"))
-    for s in h["stage"].unique()[1:]:
-        ax.axvline(h.index[h["stage"] == s][0] + 0.5, color="#999", ls=":")
-    ax.set(xlabel="epoch (all stages, in order; dotted: new curriculum stage)", ylabel="accuracy", ylim=(0, 1.02))
+    rounds = h["round"] if "round" in h else pd.Series(1, index=h.index)
+    for k in range(1, len(h)):
+        if rounds[k] != rounds[k - 1]:
+            ax.axvline(k + 0.5, color="#444", ls="--")
+        elif h["stage"][k] != h["stage"][k - 1]:
+            ax.axvline(k + 0.5, color="#999", ls=":")
+    ax.set(xlabel="epoch (all stages in order; dotted: new curriculum stage, dashed: new round)", ylabel="accuracy", ylim=(0, 1.02))
     ax.legend(fontsize=8)
     return fig
 
@@ -73,4 +77,19 @@ def accuracy_ci_figure(table: pd.DataFrame):
     ax.set_xticks(np.arange(len(data_sets)) + width * (len(models) - 1) / 2, data_sets)
     ax.set(ylabel="accuracy", ylim=(0, 1), title="accuracy with 95% bootstrap intervals")
     ax.legend()
+    return fig
+
+
+REGION_COLOURS = {"easy-to-learn": "#1b9e77", "ambiguous": "#d95f02", "hard-to-learn": "#7570b3", "other": "#bbbbbb"}
+
+
+def round_maps_figure(maps: list[pd.DataFrame]):
+    """The retraining set's data map after each round, side by side (colour: region of that round's map)."""
+    fig, axes = plt.subplots(1, max(len(maps), 1), figsize=(4 * max(len(maps), 1), 3.6), sharey=True, squeeze=False)
+    for ax, m in zip(axes[0], maps):
+        for region, g in m.groupby("region"):
+            ax.scatter(g["variability"], g["confidence"], s=6, alpha=0.6, c=REGION_COLOURS.get(region, "#333"), label=f"{region} ({len(g)})")
+        ax.set(title=f"round {int(m['round'].iloc[0])}", xlabel="variability", ylim=(0, 1))
+        ax.legend(fontsize=7, loc="lower right")
+    axes[0][0].set_ylabel("confidence")
     return fig

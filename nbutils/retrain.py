@@ -1,16 +1,23 @@
 """Notebook 04's stage: build the retraining mix from the selection and continue fine-tuning from 02's model.
 
-`outputs/<run>/retrain_set.parquet`: example_id, region, gold_label — the pairs retrained on.
-`outputs/<run>/retrain_summary.json`: settings, per-stage/epoch accuracy on validation and on held-back examples of each region.
+`outputs/<run>/retrain_set.parquet`: example_id, region, gold_label (+ source_id, augmented) — the pairs retrained on.
+`outputs/<run>/retrain_summary.json`: settings, per-round/stage/epoch accuracy on validation and on held-back examples of each region.
+`outputs/<run>/rounds/round_<k>/dynamics/`: the set's dynamics in round k (eval passes in its last stage);
+`outputs/<run>/rounds/round_maps.parquet`: example_id, cartography metrics, region, round.
 """
 from __future__ import annotations
 
 import json
+import shutil
+from dataclasses import replace
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from . import paths
+from .cartography import compute_metrics
+from .dynamics import read_matrix
 from .encode import encode_pairs
 from .errors import WorkbookError
 from .models import load_model_and_tokenizer
@@ -90,43 +97,117 @@ def curriculum_stages(mix: pd.DataFrame, order: list[str] | None) -> list[pd.Dat
 
 def retrain_run(run_name: str, mix: pd.DataFrame, *, weights: dict[str, float], cfg: TrainConfig,
                 curriculum: list[str] | None, held: dict[str, pd.DataFrame], base_model: str = "model",
-                out_name: str = "retrained", max_length: int = 128, balanced_batches: bool = True) -> dict:
-    """Continue fine-tuning `base_model` on the mix (curriculum stages, weighted loss); save the model and a summary."""
+                out_name: str = "retrained", max_length: int = 128, balanced_batches: bool = True,
+                extra_pairs: pd.DataFrame | None = None, teacher: str = "", rounds: int = 1,
+                regions: Callable[[pd.DataFrame], pd.Series] | None = None, round_logs_per_epoch: int = 2) -> dict:
+    """Continue fine-tuning `base_model` on the mix (curriculum stages, weighted loss) for one or more rounds.
+
+    extra_pairs holds the text of mix rows that are not training pairs (augmented ones). With a teacher model
+    folder, the loss mixes cross-entropy with KL to its soft labels. Each round's last stage logs dynamics of
+    the set (eval passes), `regions` maps them, and the next round trains with the regions of that map.
+    """
+    if rounds < 1:
+        raise WorkbookError(f"rounds={rounds}: at least one round.")
     train_table = read_split(run_name, "train").set_index("example_id")
-    table = train_table.loc[mix["example_id"]].reset_index()
+    texts = train_table if extra_pairs is None else pd.concat([train_table, extra_pairs.set_index("example_id")[train_table.columns.intersection(extra_pairs.columns)]])
+    table = texts.loc[mix["example_id"]].reset_index()
     model, tok = load_model_and_tokenizer(str(paths.model_dir(run_name, base_model)), max_length=max_length, seed=cfg.seed)
+    soft = teacher_logits(teacher, table, max_length) if teacher else None
     evals = {"validation": encode_pairs(tok, read_split(run_name, "validation"), max_length)}
     evals.update({r.split("-")[0]: encode_pairs(tok, train_table.loc[g["example_id"]].reset_index(), max_length) for r, g in held.items()})
-    history, stages, skipped = [], curriculum_stages(mix, curriculum), []
-    for i, stage in enumerate(stages):
-        if i and len(stage) == len(stages[i - 1]) or not len(stage):
-            skipped.append(i)  # the stage adds no pairs (its region is empty): nothing new to learn
-            continue
-        rows = mix.index[mix["example_id"].isin(set(stage["example_id"]))].to_numpy()
-        data = encode_pairs(tok, table.iloc[rows], max_length).with_weights(region_weights(mix["region"].iloc[rows], weights))
-        trainer = build_trainer(model, tok, cfg, data, table["example_id"].iloc[rows].to_numpy(dtype=object),
-                                paths.checkpoints_dir(run_name, out_name) / f"stage{i}", None, evals["validation"],
-                                batch_regions=mix["region"].iloc[rows].to_numpy() if balanced_batches else None)
-        trainer.eval_dataset = evals
-        trainer.train()
-        for h in trainer.epoch_line.history:
-            h.update(stage=i, stage_regions=",".join(sorted(stage["region"].unique())), pairs=len(rows))
-        per_epoch: dict[float, dict] = {}
-        for rec in trainer.state.log_history:
-            accs = {k[5:]: v for k, v in rec.items() if k.startswith("eval_") and k.endswith("_accuracy")}
-            if accs:
-                per_epoch.setdefault(rec["epoch"], {"stage": i, "stage_pairs": len(rows), "epoch": rec["epoch"]}).update(accs)
-        history.extend(per_epoch.values())
-        model = trainer.model
+    encoded = encode_pairs(tok, table, max_length).with_teacher(soft)
+    history, skipped, maps, current = [], [], [], mix.copy()
+    for rnd in range(1, rounds + 1):
+        stages = curriculum_stages(current, curriculum)
+        trained = [i for i, st in enumerate(stages) if len(st) and not (i and len(st) == len(stages[i - 1]))]
+        skipped += [(rnd, i) for i in range(len(stages)) if i not in trained]  # a stage that adds no pairs
+        dyn_folder = paths.run_dir(run_name) / "rounds" / f"round_{rnd}" / "dynamics"
+        shutil.rmtree(dyn_folder, ignore_errors=True)
+        for i in trained:
+            rows = current.index[current["example_id"].isin(set(stages[i]["example_id"]))].to_numpy()
+            last = i == trained[-1]
+            cfg_i = replace(cfg, dynamics_mode="eval_pass", logs_per_epoch=round_logs_per_epoch) if last and regions else cfg
+            data = encoded.subset(rows).with_weights(region_weights(current["region"].iloc[rows], weights))
+            trainer = build_trainer(model, tok, cfg_i, data, table["example_id"].iloc[rows].to_numpy(dtype=object),
+                                    paths.checkpoints_dir(run_name, out_name) / f"round{rnd}_stage{i}", dyn_folder if last else None,
+                                    evals["validation"], batch_regions=current["region"].iloc[rows].to_numpy() if balanced_batches else None)
+            trainer.eval_dataset = evals
+            trainer.train()
+            history.extend(_epoch_rows(trainer, rnd, i, len(rows)))
+            model = trainer.model
+        if regions is not None:
+            metrics = compute_metrics(read_matrix(dyn_folder))
+            metrics["region"] = regions(metrics)
+            maps.append(metrics.assign(round=rnd))
+            new = current["example_id"].map(dict(zip(metrics["example_id"], metrics["region"])))
+            current = current.assign(region=new.where(new.isin(MIX_REGIONS), current["region"]))  # 'other': keep the old region
+        if rnd < rounds:
+            trainer.save_model(str(paths.model_dir(run_name, f"{out_name}_round{rnd}")))
+            tok.save_pretrained(str(paths.model_dir(run_name, f"{out_name}_round{rnd}")))
     out = paths.model_dir(run_name, out_name)
     trainer.save_model(str(out))
     tok.save_pretrained(str(out))
     summary = {"base_model": base_model, "learning_rate": cfg.learning_rate, "epochs_per_stage": cfg.epochs,
-               "curriculum": curriculum or [], "skipped_stages": skipped, "balanced_batches": balanced_batches, "weights": weights, "pairs": len(mix),
-               "history": history}
+               "curriculum": curriculum or [], "skipped_stages": skipped, "balanced_batches": balanced_batches, "weights": weights,
+               "pairs": len(mix), "augmented": int(mix.get("augmented", pd.Series(False)).sum()), "teacher": teacher or None,
+               "distill_alpha": cfg.distill_alpha if teacher else None, "distill_temperature": cfg.distill_temperature if teacher else None,
+               "rounds": rounds, "history": history}
     (paths.run_dir(run_name) / "retrain_summary.json").write_text(json.dumps(summary, indent=2, default=str))
     mix.to_parquet(paths.run_dir(run_name) / "retrain_set.parquet", index=False)
+    if maps:
+        pd.concat(maps).to_parquet(paths.run_dir(run_name) / "rounds" / "round_maps.parquet", index=False)
+    summary["round_maps"] = maps
     return summary
+
+
+def _epoch_rows(trainer, rnd: int, stage: int, pairs: int) -> list[dict]:
+    """Accuracy on every eval set after each epoch of one stage."""
+    per_epoch: dict[float, dict] = {}
+    for rec in trainer.state.log_history:
+        accs = {k[5:]: v for k, v in rec.items() if k.startswith("eval_") and k.endswith("_accuracy")}
+        if accs:
+            per_epoch.setdefault(rec["epoch"], {"round": rnd, "stage": stage, "stage_pairs": pairs, "epoch": rec["epoch"]}).update(accs)
+    return list(per_epoch.values())
+
+
+def teacher_logits(teacher: str, table: pd.DataFrame, max_length: int) -> np.ndarray:
+    """The teacher's log-probabilities on the set (softmax-equivalent to its logits), after checking its label set."""
+    from .evaluate import PROB_COLUMNS, predict
+    from .models import require_trained_classifier
+    require_trained_classifier(teacher)
+    t_model, t_tok = load_model_and_tokenizer(teacher, max_length=max_length)
+    probs = predict(t_model, t_tok, table, max_length)[PROB_COLUMNS].to_numpy()
+    return np.log(np.clip(probs, 1e-12, 1.0)).astype(np.float32)
+
+
+def map_regions(thresholds: dict, region_mode: str = "thresholds", rank_percent: float = 33.0) -> Callable[[pd.DataFrame], pd.Series]:
+    """How each round's map sorts the set into regions: notebook 03's rule with the selection's thresholds."""
+    from .cartography import Thresholds
+    from .datamap import regions_for
+    bounds = Thresholds(**thresholds) if thresholds else Thresholds()
+    return lambda metrics: regions_for(metrics, bounds, region_mode, rank_percent)
+
+
+def resolve_teacher(run_name: str, teacher: str) -> str:
+    """A model of the run by name (e.g. 'model') or any model folder; '' keeps distillation off."""
+    in_run = paths.run_dir(run_name) / teacher
+    if teacher and "/" not in teacher and (in_run / "config.json").exists():
+        return str(in_run)
+    return teacher
+
+
+def rounds_table(mix: pd.DataFrame, maps: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per round: how many pairs ambiguous before it (round 1: in the selection's map) ended in each region after it."""
+    before = mix.set_index("example_id")["region"]
+    rows = []
+    for m in maps:
+        after = m.set_index("example_id")["region"]
+        amb = before.index[before == "ambiguous"]
+        moved = after.reindex(amb).value_counts()
+        rows.append({"round": int(m["round"].iloc[0]), "ambiguous before": len(amb),
+                     **{f"now {r}": int(moved.get(r, 0)) for r in ("easy-to-learn", "ambiguous", "hard-to-learn", "other")}})
+        before = after.where(after.isin(MIX_REGIONS), before.reindex(after.index))
+    return pd.DataFrame(rows).set_index("round")
 
 
 def history_table(summary: dict) -> pd.DataFrame:

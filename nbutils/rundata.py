@@ -3,6 +3,8 @@
 Files: `outputs/<run>/data/{train,validation,test}.parquet` and `contrast/<name>.parquet` (pair tables, see
 nbutils.snli), plus `load_report.json` (rows read, kept and dropped per reason, per source file).
 A split's source is a path, `hub:<dataset id>` (e.g. hub:stanfordnlp/snli), `demo` (generated here) or "" (none).
+A contrast source may also be `generated`: rule-made perturbations of the run's validation split (nbutils.contrast_gen),
+also written as `contrast/generated_contrast.jsonl` for review.
 """
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ SPLITS = ("train", "validation", "test")
 
 def prepare_splits(run_name: str, *, train_file: str, validation_file: str, test_file: str = "",
                    contrast_files: list[str] | None = None, limit_train: int = 0, limit_validation: int = 0,
-                   demo_train_size: int = 4000, seed: int = 42, column_map: dict[str, str] | None = None) -> dict:
+                   demo_train_size: int = 4000, seed: int = 42, column_map: dict[str, str] | None = None,
+                   generated_contrast_size: int = 600) -> dict:
     """Load every split named, sample to the limits, write them into the run; returns tables and reports."""
     sources = {"train": train_file, "validation": validation_file, "test": test_file}
     limits = {"train": limit_train, "validation": limit_validation, "test": 0}
@@ -47,6 +50,14 @@ def prepare_splits(run_name: str, *, train_file: str, validation_file: str, test
     for source in contrast_files or []:
         if source == "demo":
             name, table, report = "demo_contrast", demo["contrast"], LoadReport("demo", len(demo["contrast"]), len(demo["contrast"]))
+        elif source == "generated":
+            from . import contrast_gen
+            name = "generated_contrast"
+            table, gen = contrast_gen.generate(tables["validation"], generated_contrast_size, seed)
+            report = LoadReport(f"generated from {gen['pairs_available']:,} validation pairs", generated_contrast_size, len(table))
+            if "short" in gen:
+                report.drop(f"too few pairs met the rules' guards ({gen['short']})", sum(gen["short"].values()))
+            contrast_gen.write_jsonl(table, paths.run_data_dir(run_name) / "contrast" / f"{name}.jsonl")
         else:
             path = paths.resolve_input(source)
             name = path.name.split(".")[0]
@@ -113,6 +124,17 @@ def contrast_composition(contrasts: dict[str, pd.DataFrame]) -> pd.DataFrame:
             for name, t in contrasts.items()
             for k, n in (t["perturbation"].value_counts().items() if "perturbation" in t else [("(unlabelled)", len(t))])]
     return pd.DataFrame(rows).pivot_table(index="perturbation", columns="contrast_set", values="pairs", aggfunc="sum", fill_value=0).astype(int) if rows else pd.DataFrame()
+
+
+def contrast_examples(contrasts: dict[str, pd.DataFrame], per_kind: int = 2, seed: int = 0) -> pd.DataFrame:
+    """A few pairs of every contrast set and perturbation kind (with the rule, for generated sets)."""
+    cols = ["premise", "hypothesis", "gold_label", "perturbation", "rule"]
+    parts = [t.groupby("perturbation").sample(n=per_kind, replace=True, random_state=seed).drop_duplicates("example_id")
+             .assign(contrast_set=name) for name, t in contrasts.items() if len(t) and "perturbation" in t]
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts)
+    return out[["contrast_set"] + [c for c in cols if c in out.columns]].reset_index(drop=True)
 
 
 def token_lengths(splits: dict[str, pd.DataFrame], model: str, tokenizer: str = "", max_length: int = 128) -> pd.DataFrame:

@@ -27,7 +27,7 @@ from .errors import WorkbookError
 from .labels import LABEL_ALIASES, NO_GOLD
 
 REQUIRED = ("premise", "hypothesis", "gold_label")
-OPTIONAL = ("original_id", "perturbation", "planted")
+OPTIONAL = ("original_id", "perturbation", "planted", "rule", "generated", "original_label")
 # Column names seen in SNLI releases and common exports, mapped to ours.
 COLUMN_ALIASES = {
     "sentence1": "premise", "sentence2": "hypothesis", "text_a": "premise", "text_b": "hypothesis",

