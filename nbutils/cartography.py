@@ -74,8 +74,9 @@ def assign_regions(metrics: pd.DataFrame, t: Thresholds) -> pd.Series:
     amb = (conf >= t.ambiguous_min_confidence) & (conf <= t.ambiguous_max_confidence) & (var > t.ambiguous_min_variability)
     hard = (conf < t.hard_max_confidence) & (var < t.hard_max_variability)
     easy = (conf > t.easy_min_confidence) & (var < t.easy_max_variability)
-    region = np.select([amb, hard, easy], ["ambiguous", "hard-to-learn", "easy-to-learn"], default="other")
-    return pd.Series(region, index=metrics.index, name="region")
+    codes = np.select([amb, hard, easy], [REGIONS.index("ambiguous"), REGIONS.index("hard-to-learn"), REGIONS.index("easy-to-learn")],
+                      default=REGIONS.index("other"))
+    return pd.Series(np.array(REGIONS, dtype=object)[codes], index=metrics.index, name="region")
 
 
 def assign_regions_by_rank(metrics: pd.DataFrame, percent: float = 33.0) -> pd.Series:
@@ -94,7 +95,13 @@ def assign_regions_by_rank(metrics: pd.DataFrame, percent: float = 33.0) -> pd.S
 
 
 def region_counts(table: pd.DataFrame) -> pd.DataFrame:
-    """Counts per region (rows) × gold label (columns), with totals."""
+    """Counts per region (rows) × gold label (columns), with totals; regions and labels that occur, in fixed order."""
     from .labels import LABELS
-    ct = pd.crosstab(table["region"], table["gold_label"].map(dict(enumerate(LABELS))), margins=True, margins_name="total")
-    return ct.reindex([r for r in REGIONS if r in ct.index] + ["total"]).fillna(0).astype(int)
+    r = pd.Categorical(table["region"], categories=REGIONS).codes.astype(np.int64)
+    g = table["gold_label"].to_numpy(dtype=np.int64)
+    counts = np.bincount(r * len(LABELS) + g, minlength=len(REGIONS) * len(LABELS)).reshape(len(REGIONS), len(LABELS))
+    ct = pd.DataFrame(counts, index=pd.Index(REGIONS, name="region"), columns=pd.Index(LABELS, name="gold_label"))
+    ct = ct.loc[ct.sum(axis=1) > 0, ct.sum(axis=0) > 0]
+    ct["total"] = ct.sum(axis=1)
+    ct.loc["total"] = ct.sum(axis=0)
+    return ct

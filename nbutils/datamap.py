@@ -96,16 +96,21 @@ def plotly_map(table: pd.DataFrame, sample_points: int = 25_000, title: str = "D
     counts = table["region"].value_counts()
     for region in REGIONS:
         g = shown[shown["region"] == region]
-        fig.add_trace(go.Scattergl(
-            x=g["variability"], y=g["confidence"], mode="markers", name=f"{region} ({counts.get(region, 0):,})",
-            marker=dict(size=4, color=REGION_COLORS[region], opacity=0.6),
-            customdata=np.stack([g["example_id"], g["premise"], g["hypothesis"], g["gold_label"].map(dict(enumerate(LABELS))),
-                                 g["correctness"].round(2)], axis=1) if len(g) else None,
-            hovertemplate="<b>%{customdata[3]}</b> · %{customdata[0]}<br>P: %{customdata[1]}<br>H: %{customdata[2]}"
-                          "<br>confidence %{y:.3f} · variability %{x:.3f} · correctness %{customdata[4]}<extra></extra>"))
+        fig.add_trace(points_trace(g, f"{region} ({counts.get(region, 0):,})", REGION_COLORS[region]))
     fig.update_layout(title=f"{title} ({len(table):,} pairs, {len(shown):,} drawn)", xaxis_title="variability",
                       yaxis_title="confidence", height=560, dragmode="lasso", template="plotly_white")
     return fig
+
+
+def points_trace(g: pd.DataFrame, name: str, color):
+    """One WebGL scatter of pairs with hover text (premise, hypothesis, gold label, metrics)."""
+    import plotly.graph_objects as go
+    return go.Scattergl(
+        x=g["variability"], y=g["confidence"], mode="markers", name=name, marker=dict(size=4, color=color, opacity=0.6),
+        customdata=np.stack([g["example_id"], g["premise"], g["hypothesis"], g["gold_label"].map(dict(enumerate(LABELS))),
+                             g["correctness"].round(2)], axis=1) if len(g) else None,
+        hovertemplate="<b>%{customdata[3]}</b> · %{customdata[0]}<br>P: %{customdata[1]}<br>H: %{customdata[2]}"
+                      "<br>confidence %{y:.3f} · variability %{x:.3f} · correctness %{customdata[4]}<extra></extra>")
 
 
 def planted_table(table: pd.DataFrame) -> pd.DataFrame | None:

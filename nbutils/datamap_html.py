@@ -7,6 +7,8 @@ Element ids the page exposes (tests and scripts read them): `count-<region>-<lab
 """
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from pathlib import Path
 
@@ -30,7 +32,14 @@ Thresholds can be put in the address (#easy_min_confidence=0.7&amp;...).</p>
 const D = __DATA__;
 function unpack(b64, Type) { const s = atob(b64), u = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i); return new Type(u.buffer); }
 D.confidence = unpack(D.confidence, Float32Array); D.variability = unpack(D.variability, Float32Array);
-D.gold = unpack(D.gold, Uint8Array); D.ids = D.ids.split("\n");
+D.gold = unpack(D.gold, Uint8Array);
+async function exampleIds() {  // gzip'd in the page (ids are most of its size), unpacked on the first download
+  if (!D.idList) {
+    const gz = Uint8Array.from(atob(D.ids_gz), ch => ch.charCodeAt(0));
+    D.idList = (await new Response(new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"))).text()).split("\n");
+  }
+  return D.idList;
+}
 const REGIONS = __REGIONS__, LABELS = __LABELS__, COLORS = __COLORS__;
 const t = Object.assign({}, D.thresholds);
 for (const kv of location.hash.replace(/^#/, "").split("&")) {
@@ -71,9 +80,9 @@ Plotly.newPlot("map", [{type: "scattergl", mode: "markers", x: D.drawn.map(i => 
   text: D.hover, hoverinfo: "text", marker: {size: 4, opacity: 0.6, color: "#bbb"}}],
   {xaxis: {title: {text: "variability"}}, yaxis: {title: {text: "confidence"}, range: [0, 1]}, dragmode: "lasso", margin: {t: 20}});
 recompute();
-document.getElementById("download").addEventListener("click", () => {
-  const rows = ["example_id,region"];
-  for (let i = 0; i < regionOf.length; i++) if (regionOf[i] !== 3) rows.push(D.ids[i] + "," + REGIONS[regionOf[i]]);
+document.getElementById("download").addEventListener("click", async () => {
+  const rows = ["example_id,region"], ids = await exampleIds();
+  for (let i = 0; i < regionOf.length; i++) if (regionOf[i] !== 3) rows.push(ids[i] + "," + REGIONS[regionOf[i]]);
   const a = document.createElement("a"); a.href = URL.createObjectURL(new Blob([rows.join("\n")], {type: "text/csv"}));
   a.download = "selection.csv"; a.click();
 });
@@ -82,7 +91,6 @@ document.getElementById("download").addEventListener("click", () => {
 
 def _b64(values: np.ndarray) -> str:
     """Little-endian bytes as base64: JavaScript reads them back into a typed array, exactly."""
-    import base64
     return base64.b64encode(np.ascontiguousarray(values).astype(values.dtype.newbyteorder("<")).tobytes()).decode()
 
 
@@ -100,7 +108,8 @@ def write_datamap_html(table: pd.DataFrame, thresholds: Thresholds, path: Path, 
              for e, p, h, g, c, v, k in zip(shown["example_id"], shown["premise"], shown["hypothesis"], shown["gold_label"],
                                              shown["confidence"], shown["variability"], shown["correctness"])]
     data = {"confidence": _b64(table["confidence"].to_numpy(np.float32)), "variability": _b64(table["variability"].to_numpy(np.float32)),
-            "gold": _b64(table["gold_label"].to_numpy(np.uint8)), "ids": "\n".join(table["example_id"].astype(str)),
+            "gold": _b64(table["gold_label"].to_numpy(np.uint8)),
+            "ids_gz": base64.b64encode(gzip.compress("\n".join(table["example_id"].astype(str)).encode(), 6)).decode(),
             "drawn": shown.index.tolist(), "hover": hover, "thresholds": thresholds.as_dict()}
     page = (TEMPLATE.replace("__PLOTLY__", get_plotlyjs()).replace("__TITLE__", title)
             .replace("__N__", f"{len(table):,}").replace("__DRAWN__", f"{len(shown):,}")

@@ -6,7 +6,7 @@ from dataclasses import fields
 import pandas as pd
 
 from .cartography import REGIONS, Thresholds, assign_regions, region_counts
-from .datamap import REGION_COLORS, plotly_map, sample_for_drawing
+from .datamap import REGION_COLORS, points_trace, sample_for_drawing
 from .selection import write_selection
 
 
@@ -16,8 +16,9 @@ def map_widget(table: pd.DataFrame, thresholds: Thresholds, run_name: str, sampl
     import plotly.graph_objects as go
 
     shown = sample_for_drawing(table, sample_points)
-    fig = go.FigureWidget(plotly_map(shown.assign(region="other"), sample_points))
-    fig.data = fig.data[:1]
+    fig = go.FigureWidget(layout=dict(title=f"Data map ({len(table):,} pairs, {len(shown):,} drawn)", xaxis_title="variability",
+                                      yaxis_title="confidence", height=560, dragmode="lasso", template="plotly_white"))
+    fig.add_trace(points_trace(shown, "pairs (colour: region)", REGION_COLORS["other"]))
     trace = fig.data[0]
     sliders = {f.name: w.FloatSlider(value=getattr(thresholds, f.name), min=0, max=1, step=0.01, description=f.name,
                                      continuous_update=False, style={"description_width": "180px"}, layout={"width": "420px"})

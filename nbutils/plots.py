@@ -80,15 +80,14 @@ def accuracy_ci_figure(table: pd.DataFrame):
     return fig
 
 
-REGION_COLOURS = {"easy-to-learn": "#1b9e77", "ambiguous": "#d95f02", "hard-to-learn": "#7570b3", "other": "#bbbbbb"}
-
 
 def round_maps_figure(maps: list[pd.DataFrame]):
     """The retraining set's data map after each round, side by side (colour: region of that round's map)."""
+    from .datamap import REGION_COLORS
     fig, axes = plt.subplots(1, max(len(maps), 1), figsize=(4 * max(len(maps), 1), 3.6), sharey=True, squeeze=False)
     for ax, m in zip(axes[0], maps):
         for region, g in m.groupby("region"):
-            ax.scatter(g["variability"], g["confidence"], s=6, alpha=0.6, c=REGION_COLOURS.get(region, "#333"), label=f"{region} ({len(g)})")
+            ax.scatter(g["variability"], g["confidence"], s=6, alpha=0.6, c=REGION_COLORS.get(region, "#333"), label=f"{region} ({len(g)})")
         ax.set(title=f"round {int(m['round'].iloc[0])}", xlabel="variability", ylim=(0, 1))
         ax.legend(fontsize=7, loc="lower right")
     axes[0][0].set_ylabel("confidence")

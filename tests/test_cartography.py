@@ -77,3 +77,16 @@ def test_consistency_matches_originals_inside_the_contrast_set():
     assert c.loc["revised_premise", "accuracy_perturbed"] == 1.0 and c.loc["revised_premise", "accuracy_original"] == 0.5
     assert c.loc["revised_premise", "consistency"] == 0.5  # o1 pair both right, o2 original wrong
     assert c.loc["revised_hypothesis", "consistency"] == 0.0
+
+
+def test_region_counts_equal_a_crosstab():
+    import numpy as np
+    import pandas as pd
+    from nbutils.cartography import REGIONS, region_counts
+    from nbutils.labels import LABELS
+    rng = np.random.default_rng(1)
+    t = pd.DataFrame({"region": rng.choice(REGIONS[:3], 500), "gold_label": rng.choice([0, 2], 500)})  # 'other' and neutral absent
+    want = pd.crosstab(t["region"], t["gold_label"].map(dict(enumerate(LABELS))), margins=True, margins_name="total")
+    got = region_counts(t)
+    assert list(got.index) == [r for r in REGIONS[:3]] + ["total"] and list(got.columns) == ["entailment", "contradiction", "total"]
+    assert (got == want.loc[got.index, got.columns]).all().all()

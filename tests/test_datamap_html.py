@@ -46,3 +46,28 @@ def test_page_counts_equal_python_counts_for_thresholds_in_the_address(tmp_path)
     default = page_counts(path, "", tmp_path)
     assert default["easy-to-learn-total"] == int((assign_regions(t, Thresholds()) == "easy-to-learn").sum())
     assert default["easy-to-learn-total"] < counts["easy-to-learn-total"], "moving a threshold changes the counts"
+
+
+def test_slider_moves_and_download_match_python(tmp_path):
+    """Playwright drives Debian's chromium: move a real slider, read the counts, download the selected ids."""
+    from playwright.sync_api import sync_playwright
+    from nbutils.labdriver import CHROMIUM_ARGS
+    t = table(n=5000, seed=3)
+    path = write_datamap_html(t, Thresholds(), tmp_path / "datamap.html", sample_points=2000)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(accept_downloads=True)
+        page.goto(path.as_uri())
+        page.wait_for_function("() => document.getElementById('count-ambiguous-total')")
+        before = int(page.inner_text("#count-ambiguous-total"))
+        page.locator("#slider-ambiguous_min_variability").fill("0.2")
+        after = {k: int(page.inner_text(f"#count-{k}-total")) for k in ("easy-to-learn", "ambiguous", "hard-to-learn", "other")}
+        with page.expect_download() as download:
+            page.click("#download")
+        csv = pd.read_csv(download.value.path())
+        assert "ambiguous_min_variability=0.2" in page.url
+        browser.close()
+    chosen = assign_regions(t, Thresholds(ambiguous_min_variability=0.2))
+    assert after == {k: int((chosen == k).sum()) for k in after} and after["ambiguous"] != before
+    want = t.assign(region=chosen)[chosen != "other"][["example_id", "region"]].reset_index(drop=True)
+    assert csv.equals(want)

@@ -77,7 +77,10 @@ def test_artefacts_join_back_to_text(demo_run):
     meta = yaml.safe_load((run / "selection.yaml").read_text())
     assert meta["thresholds"]["easy_min_confidence"] == 0.8 and set(selection["region"]) <= {"easy-to-learn", "ambiguous", "hard-to-learn"}
     mix = pd.read_parquet(run / "retrain_set.parquet")
-    assert len(mix) == 600 and set(mix["example_id"]) <= set(selection["example_id"])
+    drawn, augmented = mix[~mix["augmented"]], mix[mix["augmented"]]
+    assert len(drawn) == 600 and set(drawn["example_id"]) <= set(selection["example_id"])
+    assert len(augmented) == 60 and set(augmented["source_id"]) <= set(drawn.loc[drawn["region"] == "ambiguous", "example_id"])
+    assert (run / "retrained_round1" / "config.json").exists() and len(pd.read_parquet(run / "rounds" / "round_maps.parquet")) == 2 * 660
     assert (run / "retrained" / "config.json").exists() and (run / "model" / "config.json").exists()
     summary = json.loads((run / "retrain_summary.json").read_text())
     assert summary["learning_rate"] == pytest.approx(1e-4)  # a tenth of notebook 02's
@@ -209,3 +212,25 @@ def test_a_teacher_with_another_label_set_is_rejected(demo_run, tmp_path):
     table = pd.read_parquet(demo_run[0] / "data" / "validation.parquet").head(4)
     with pytest.raises(WorkbookError, match="predicts 2 labels"):
         teacher_logits(str(tmp_path / "binary"), table, 64)
+
+
+def test_live_map_in_a_real_jupyterlab(demo_run, tmp_path):
+    """JupyterLab on 127.0.0.1 in headless Chromium: run notebook 03, move a slider, the counts follow Python's."""
+    import nbformat
+    from nbutils.cartography import Thresholds, assign_regions
+    from nbutils.labdriver import jupyter_lab, parse_counts, run_notebook_and_move_slider
+    run = demo_run[0]
+    nb = nbformat.read(run / "notebooks" / "03_data_map.ipynb", as_version=4)  # as papermill ran it: run_name is injected
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.write(nb, tmp_path / "03_data_map.ipynb")
+    with jupyter_lab(tmp_path, env={"NBUTILS_OUTPUTS": str(run.parent)}) as (base, token):
+        before, after = run_notebook_and_move_slider(base, token, "03_data_map.ipynb", "ambiguous_min_variability", 0.15,
+                                                     screenshot=tmp_path / "lab.png")
+    table = pd.read_parquet(run / "datamap.parquet")
+    want = assign_regions(table, Thresholds(ambiguous_min_variability=0.15)).value_counts().to_dict()
+    was = assign_regions(table, Thresholds()).value_counts().to_dict()
+    got_before, got_after = parse_counts(before), parse_counts(after)
+    assert {r: got_before[r] for r in was} == was
+    assert {r: got_after[r] for r in want} == want and want != was

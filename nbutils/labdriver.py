@@ -1,0 +1,114 @@
+"""Drive a real JupyterLab in headless Chromium (Playwright, Debian's browser): run a notebook, move a map slider.
+
+Used by the browser test of notebook 03's live map; nothing here is needed to use the workbook.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--disable-background-networking", "--no-first-run"]
+
+
+@contextmanager
+def jupyter_lab(root: Path, env: dict | None = None, timeout: float = 90):
+    """A JupyterLab server on 127.0.0.1 serving root; yields its base URL with the token; stopped on exit."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = secrets.token_hex(16)
+    state = Path(tempfile.mkdtemp(prefix="lab-state-"))
+    tracker = state / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text('{"windowingMode": "none"}')  # every cell in the page, not only those scrolled into view
+    env = {**os.environ, **(env or {}), "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"), "JUPYTERLAB_SETTINGS_DIR": str(state / "settings")}
+    proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+                             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+                             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                             *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])],  # CI runs as root
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError(f"JupyterLab did not start: {proc.stdout.read()[-2000:] if proc.poll() is not None else 'timeout'}")
+                time.sleep(0.5)
+        yield base, token
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run_notebook_and_move_slider(base: str, token: str, notebook: str, slider: str, value: float,
+                                 timeout_ms: int = 180_000, screenshot: Path | None = None) -> tuple[str, str]:
+    """Open the notebook, Run All Cells, read the live counts table, set one slider; returns (counts before, after)."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.goto(f"{base}/lab/tree/{notebook}?token={token}", timeout=timeout_ms)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_ms)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_ms)
+            for attempt in range(3):  # a Run All sent while the kernel connection is still settling can be dropped
+                page.get_by_role("menuitem", name="Run", exact=True).click()
+                page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+                try:
+                    page.wait_for_function("() => [...document.querySelectorAll('.jp-InputPrompt')].some(p => /\\[(\\d+|\\*)\\]/.test(p.innerText))",
+                                           timeout=20_000)
+                    break
+                except Exception:
+                    if attempt == 2:
+                        raise
+            row = page.locator(".widget-slider", has_text=slider)
+            row.wait_for(timeout=timeout_ms)
+            counts = page.locator(".widget-output table").first
+            counts.wait_for(timeout=timeout_ms)
+            before = counts.inner_text()
+            drawn = page.wait_for_function("() => { const g = document.querySelector('.widget-vbox .js-plotly-plot');"
+                                           " return g && g.data && g.data.length && g.data[0].x && g.data[0].x.length; }", timeout=60_000)
+            if not drawn.json_value():
+                raise AssertionError("the live map drew no points")
+            page.screenshot(path=str(screenshot), full_page=False) if screenshot is not None else None
+            readout = row.locator(".widget-readout")
+            readout.click()
+            page.keyboard.press("Control+A")
+            page.keyboard.type(f"{value}")
+            page.keyboard.press("Enter")
+            page.wait_for_function("old => { const t = document.querySelector('.widget-output table'); return t && t.innerText !== old; }",
+                                   arg=before, timeout=30_000)
+            return before, page.locator(".widget-output table").first.inner_text()
+        except Exception:
+            if screenshot is not None:
+                page.screenshot(path=str(screenshot), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+
+def parse_counts(text: str) -> dict[str, int]:
+    """Region -> total from the counts table's text (rows: region, per-label counts, total)."""
+    out = {}
+    for line in text.splitlines():
+        cells = line.split("\t")
+        if len(cells) > 2 and cells[-1].strip().isdigit():
+            out[cells[0].strip()] = int(cells[-1])
+    return out
