@@ -2,7 +2,9 @@
 
 Thresholds can be set in the address, so a link carries a choice:
 `datamap.html#easy_min_confidence=0.7&ambiguous_min_variability=0.25`. Counts cover every example (computed
-client-side over compact arrays); the scatter draws a stratified sample with hover text.
+client-side over compact arrays); the scatter draws a stratified sample with hover text. The coloured points are
+painted on a canvas under Plotly's transparent plot area (a recolour repaints it: tens of ms at 550k pairs, where
+re-plotting Plotly's WebGL trace took hundreds); Plotly keeps the axes, zoom and hover. Ids are stored gzip'd.
 Element ids the page exposes (tests and scripts read them): `count-<region>-<label|total>`, `slider-<bound>`.
 """
 from __future__ import annotations
@@ -65,8 +67,7 @@ function recompute() {
           + "<td id='count-" + name + "-total'>" + total + "</td></tr>";
   });
   document.getElementById("counts").innerHTML = html;
-  const colors = D.drawn.map(i => COLORS[regionOf[i]]);
-  if (window.Plotly && document.getElementById("map").data) Plotly.restyle("map", {"marker.color": [colors]});
+  drawPoints();
   history.replaceState(null, "", "#" + Object.entries(t).map(([k, v]) => k + "=" + v).join("&"));
 }
 const sliders = document.getElementById("sliders");
@@ -76,9 +77,35 @@ for (const k of Object.keys(t)) {
   row.querySelector("input").addEventListener("input", e => { t[k] = parseFloat(e.target.value); row.querySelector("span").textContent = k + " = " + t[k]; recompute(); });
   sliders.appendChild(row);
 }
-Plotly.newPlot("map", [{type: "scattergl", mode: "markers", x: D.drawn.map(i => D.variability[i]), y: D.drawn.map(i => D.confidence[i]),
-  text: D.hover, hoverinfo: "text", marker: {size: 4, opacity: 0.6, color: "#bbb"}}],
-  {xaxis: {title: {text: "variability"}}, yaxis: {title: {text: "confidence"}, range: [0, 1]}, dragmode: "lasso", margin: {t: 20}});
+// Plotly draws the axes and gives hover text over invisible markers; the coloured points are painted on a canvas
+// under its transparent plot area, so a recolour repaints the canvas instead of re-plotting the WebGL trace.
+const gd = document.getElementById("map"), canvas = document.createElement("canvas");
+function drawPoints() {
+  const L = gd._fullLayout;
+  if (!L || !L.xaxis) return;
+  const s = L._size, xr = L.xaxis.range, yr = L.yaxis.range, ctx = canvas.getContext("2d");
+  Object.assign(canvas.style, {left: s.l + "px", top: s.t + "px"});
+  if (canvas.width !== Math.round(s.w) || canvas.height !== Math.round(s.h)) { canvas.width = Math.round(s.w); canvas.height = Math.round(s.h); }
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.globalAlpha = 0.6;
+  const sx = canvas.width / (xr[1] - xr[0]), sy = canvas.height / (yr[1] - yr[0]);
+  for (let r = 0; r < REGIONS.length; r++) {
+    ctx.fillStyle = COLORS[r];
+    for (const i of D.drawn) if (regionOf[i] === r) ctx.fillRect((D.variability[i] - xr[0]) * sx - 2, canvas.height - (D.confidence[i] - yr[0]) * sy - 2, 4, 4);
+  }
+}
+Plotly.newPlot(gd, [{type: "scattergl", mode: "markers", x: D.drawn.map(i => D.variability[i]), y: D.drawn.map(i => D.confidence[i]),
+  text: D.hover, hoverinfo: "text", marker: {size: 5, color: "rgba(0,0,0,0)"}}],
+  {xaxis: {title: {text: "variability"}}, yaxis: {title: {text: "confidence"}, range: [0, 1]}, dragmode: "zoom", margin: {t: 20},
+   paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)"}).then(() => {
+  Object.assign(canvas.style, {position: "absolute", zIndex: 0, pointerEvents: "none"});
+  canvas.id = "points";
+  gd.style.position = "relative";
+  gd.querySelector(".svg-container").style.zIndex = 1;
+  gd.prepend(canvas);
+  gd.on("plotly_afterplot", drawPoints);  // zoom, pan, resize
+  recompute();
+});
 recompute();
 document.getElementById("download").addEventListener("click", async () => {
   const rows = ["example_id,region"], ids = await exampleIds();

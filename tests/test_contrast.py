@@ -44,6 +44,23 @@ def test_missing_wordnet_is_one_message_with_the_fix(monkeypatch, tmp_path):
         wordnet.load_wordnet.cache_clear()
 
 
+def test_preflight_checks_wordnet_when_a_run_needs_it(monkeypatch, tmp_path):
+    import nltk
+    from nbutils import wordnet
+    from nbutils.preflight import check_inputs
+    check_inputs({"contrast_files": ["generated"], "augment_count": 10})  # WordNet is installed here: both pass
+    monkeypatch.setattr(wordnet, "DEBIAN_DIR", tmp_path / "none")
+    monkeypatch.setattr(nltk.data, "path", [str(tmp_path / "none")])
+    wordnet.load_wordnet.cache_clear()
+    try:
+        check_inputs({"contrast_files": [], "augment_count": 10, "augment_rules": ["there-insertion"]})  # no WordNet needed
+        for params in ({"contrast_files": ["generated"]}, {"augment_count": 10}):
+            with pytest.raises(WorkbookError, match="WordNet 3.0 is not installed"):
+                check_inputs(params)
+    finally:
+        wordnet.load_wordnet.cache_clear()
+
+
 def test_label_keeping_rules():
     assert rw.there_insertion("p", "A dog is running in the park.", 0).hypothesis == "There is a dog running in the park."
     assert rw.there_insertion("p", "Two dogs are running.", 1).hypothesis == "There are two dogs running."
