@@ -12,18 +12,38 @@ from .rundata import read_contrasts, read_split
 Predictions = dict[tuple[str, str], pd.DataFrame]  # (model, data set) -> predictions table
 
 
-def eval_sets(run_name: str) -> dict[str, pd.DataFrame]:
-    """Validation, test when the run loaded one, and every contrast set."""
+def eval_sets(run_name: str, region_pairs: int = 0, seed: int = 42) -> dict[str, pd.DataFrame]:
+    """Validation, test when the run loaded one, every contrast set, and (region_pairs > 0) training pairs per region."""
     sets = {"validation": read_split(run_name, "validation")}
     if (paths.run_data_dir(run_name) / "test.parquet").exists():
         sets["test"] = read_split(run_name, "test")
     sets.update(read_contrasts(run_name))
+    if region_pairs:
+        sets.update(region_sets(run_name, region_pairs, seed))
     return sets
 
 
-def predict_all(run_name: str, models: list[str], max_length: int = 128, batch_size: int = 256) -> Predictions:
+def region_sets(run_name: str, n: int, seed: int = 42) -> dict[str, pd.DataFrame]:
+    """Up to n training pairs of each map region that the retraining did not see (named train_<region>)."""
+    from .datamap import read_map
+    table = read_map(run_name)
+    mix_path = paths.run_dir(run_name) / "retrain_set.parquet"
+    if mix_path.exists():
+        table = table[~table["example_id"].isin(set(pd.read_parquet(mix_path)["example_id"]))]
+    cols, out = ["example_id", "premise", "hypothesis", "gold_label"], {}
+    for region in ("easy-to-learn", "ambiguous", "hard-to-learn"):
+        g = table[table["region"] == region]
+        if len(g):
+            out[f"train_{region}"] = g.sample(n=min(n, len(g)), random_state=seed)[cols].reset_index(drop=True)
+        else:
+            print(f"train_{region}: no pair of this region is left outside the retraining set; not evaluated")
+    return out
+
+
+def predict_all(run_name: str, models: list[str], max_length: int = 128, batch_size: int = 256,
+                region_pairs: int = 0, seed: int = 42) -> Predictions:
     """Predictions of each model folder of the run on each evaluation set."""
-    sets, out = eval_sets(run_name), {}
+    sets, out = eval_sets(run_name, region_pairs, seed), {}
     for name in models:
         folder = paths.run_dir(run_name) / name
         if not (folder / "config.json").exists():

@@ -133,6 +133,7 @@ def retrain_run(run_name: str, mix: pd.DataFrame, *, weights: dict[str, float], 
                                     evals["validation"], batch_regions=current["region"].iloc[rows].to_numpy() if balanced_batches else None)
             trainer.eval_dataset = evals
             trainer.train()
+            optimizer_lr = trainer.optimizer.param_groups[0].get("initial_lr", trainer.optimizer.param_groups[0]["lr"])
             history.extend(_epoch_rows(trainer, rnd, i, len(rows)))
             model = trainer.model
         if regions is not None:
@@ -147,7 +148,7 @@ def retrain_run(run_name: str, mix: pd.DataFrame, *, weights: dict[str, float], 
     out = paths.model_dir(run_name, out_name)
     trainer.save_model(str(out))
     tok.save_pretrained(str(out))
-    summary = {"base_model": base_model, "learning_rate": cfg.learning_rate, "epochs_per_stage": cfg.epochs,
+    summary = {"base_model": base_model, "learning_rate": cfg.learning_rate, "optimizer_lr": optimizer_lr, "epochs_per_stage": cfg.epochs,
                "curriculum": curriculum or [], "skipped_stages": skipped, "balanced_batches": balanced_batches, "weights": weights,
                "pairs": len(mix), "augmented": int(mix.get("augmented", pd.Series(False)).sum()), "teacher": teacher or None,
                "distill_alpha": cfg.distill_alpha if teacher else None, "distill_temperature": cfg.distill_temperature if teacher else None,

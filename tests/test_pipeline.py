@@ -83,10 +83,15 @@ def test_artefacts_join_back_to_text(demo_run):
     assert (run / "retrained_round1" / "config.json").exists() and len(pd.read_parquet(run / "rounds" / "round_maps.parquet")) == 2 * 660
     assert (run / "retrained" / "config.json").exists() and (run / "model" / "config.json").exists()
     summary = json.loads((run / "retrain_summary.json").read_text())
-    assert summary["learning_rate"] == pytest.approx(1e-4)  # a tenth of notebook 02's
+    assert summary["learning_rate"] == pytest.approx(1e-4)  # a tenth of notebook 02's ...
+    assert summary["optimizer_lr"] == pytest.approx(1e-4)   # ... and what the optimizer really used
     comparison = pd.read_csv(run / "comparison.csv")
-    assert set(comparison["model"]) == {"model", "retrained"} and set(comparison["data"]) == {"validation", "demo_contrast"}
-    assert comparison["mcnemar_p"].notna().sum() == 2
+    assert set(comparison["model"]) == {"model", "retrained"}
+    unseen = datamap[~datamap["example_id"].isin(set(mix["example_id"]))]["region"].value_counts()
+    regions = {f"train_{r}" for r in ("easy-to-learn", "ambiguous", "hard-to-learn") if unseen.get(r, 0)}
+    assert {"train_easy-to-learn", "train_hard-to-learn"} <= regions  # the demo retrains on every ambiguous pair
+    assert set(comparison["data"]) == {"validation", "demo_contrast"} | regions
+    assert comparison["mcnemar_p"].notna().sum() == 2 + len(regions)
     consistency = pd.read_csv(run / "consistency.csv")
     assert set(consistency["perturbation"]) == {"activity_swap", "added_detail", "actor_synonym"}
 
