@@ -68,18 +68,22 @@ def run_notebook_and_move_slider(base: str, token: str, notebook: str, slider: s
             page.goto(f"{base}/lab/tree/{notebook}?token={token}", timeout=timeout_ms)
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_ms)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_ms)
-            for attempt in range(3):  # a Run All sent while the kernel connection is still settling can be dropped
-                page.get_by_role("menuitem", name="Run", exact=True).click()
-                page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            page.wait_for_timeout(3000)  # the kernel reports idle a moment before its session settles
+            row = page.locator(".widget-slider", has_text=slider)
+            for attempt in range(3):
+                if attempt == 0:
+                    page.get_by_role("menuitem", name="Run", exact=True).click()
+                    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+                else:  # a Run All can stall after the first cell while the kernel connection settles: start clean
+                    page.get_by_role("menuitem", name="Kernel", exact=True).click()
+                    page.get_by_role("menuitem", name="Restart Kernel and Run All Cells…").click()
+                    page.locator(".jp-Dialog-button.jp-mod-accept").click()
                 try:
-                    page.wait_for_function("() => [...document.querySelectorAll('.jp-InputPrompt')].some(p => /\\[(\\d+|\\*)\\]/.test(p.innerText))",
-                                           timeout=20_000)
+                    row.wait_for(timeout=timeout_ms // 3)
                     break
                 except Exception:
                     if attempt == 2:
                         raise
-            row = page.locator(".widget-slider", has_text=slider)
-            row.wait_for(timeout=timeout_ms)
             counts = page.locator(".widget-output table").first
             counts.wait_for(timeout=timeout_ms)
             before = counts.inner_text()
