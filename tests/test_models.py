@@ -11,7 +11,17 @@ from nbutils.models import load_model_and_tokenizer, tokenizer_for
 def test_label_count_mismatch_is_an_error(tmp_path):
     ElectraForSequenceClassification(ElectraConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                                                    intermediate_size=32, embedding_size=16, num_labels=2)).save_pretrained(tmp_path)
-    with pytest.raises(WorkbookError, match=r"classifier with 2 labels .* NLI needs 3"):
+    with pytest.raises(WorkbookError, match=r"classifier of 2 labels .* the workbook's data use"):
+        load_model_and_tokenizer(str(tmp_path))
+
+
+def test_a_classifier_with_another_label_order_is_an_error(tmp_path):
+    """An MNLI-style head (contradiction, neutral, entailment) would be silently misread as ours."""
+    order = {0: "contradiction", 1: "neutral", 2: "entailment"}
+    ElectraForSequenceClassification(ElectraConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                                   intermediate_size=32, embedding_size=16, num_labels=3, id2label=order,
+                                                   label2id={v: k for k, v in order.items()})).save_pretrained(tmp_path)
+    with pytest.raises(WorkbookError, match="orders its labels"):
         load_model_and_tokenizer(str(tmp_path))
 
 

@@ -215,7 +215,7 @@ def test_a_teacher_with_another_label_set_is_rejected(demo_run, tmp_path):
                         intermediate_size=32, num_labels=2, id2label={0: "entailment", 1: "non-entailment"})
     ElectraForSequenceClassification(cfg).save_pretrained(tmp_path / "binary")
     table = pd.read_parquet(demo_run[0] / "data" / "validation.parquet").head(4)
-    with pytest.raises(WorkbookError, match="predicts 2 labels"):
+    with pytest.raises(WorkbookError, match="classifier of 2 labels"):
         teacher_logits(str(tmp_path / "binary"), table, 64)
 
 

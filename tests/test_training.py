@@ -55,28 +55,34 @@ def test_weights_reach_the_loss(demo):
     model, tok = load_model_and_tokenizer("random:tiny", train_texts=texts, max_length=48)
     data = encode_pairs(tok, d["train"].head(4), 48)
     trainer = DynamicsTrainer(model=model, args=TrainingArguments(output_dir="/tmp/_w", report_to="none", use_cpu=True))
-    batch = PadCollator()([data.with_weights(np.array([1, 1, 1, 1], np.float32))[i] for i in range(4)])
-    heavy = PadCollator()([data.with_weights(np.array([3, 1, 1, 1], np.float32))[i] for i in range(4)])
-    one = PadCollator()([data[0]])
+    batch = PadCollator()(data.with_weights(np.array([1, 1, 1, 1], np.float32)).__getitems__([0, 1, 2, 3]))
+    heavy = PadCollator()(data.with_weights(np.array([3, 1, 1, 1], np.float32)).__getitems__([0, 1, 2, 3]))
+    one = PadCollator()(data.__getitems__([0]))
     model.eval()
     losses = [trainer.compute_loss(model, dict(b)) for b in (batch, heavy, one)]
     # mean of 4 losses; raising example 0's weight to 3 adds 2 * loss_0 / 4
     assert torch.isclose(losses[1], losses[0] + 2 * losses[2] / 4, atol=1e-5)
 
 
-def test_batched_fetch_equals_per_item_collation(demo):
-    """The DataLoader's batched fetch (__getitems__) builds exactly the tensors the per-item path builds."""
+def test_padded_batches_hold_each_items_tokens(demo):
+    """The collator's batch (built by fancy indexing) holds every item's tokens, then padding, in the order asked."""
     import torch
     from nbutils.encode import PadCollator
     d, texts = demo
     _, tok = load_model_and_tokenizer("random:tiny", train_texts=texts, max_length=48)
     data = encode_pairs(tok, d["train"].head(50), 48).with_weights(np.linspace(0.5, 2, 50).astype(np.float32))
     rows = [7, 3, 49, 0, 21]
-    for collate in (PadCollator(pad_id=5), PadCollator(fixed_length=64)):
-        per_item, batched = collate([data[i] for i in rows]), collate(data.__getitems__(rows))
-        assert per_item.keys() == batched.keys()
-        for k in per_item:
-            assert per_item[k].dtype == batched[k].dtype and torch.equal(per_item[k], batched[k]), k
+    for collate, width in ((PadCollator(pad_id=5), None), (PadCollator(fixed_length=64), 64)):
+        batch = collate(data.__getitems__(rows))
+        longest = max(len(data[i]["input_ids"]) for i in rows)
+        assert batch["input_ids"].shape[1] == (width or -(-longest // 8) * 8)
+        for r, i in enumerate(rows):
+            item, n = data[i], len(data[i]["input_ids"])
+            assert batch["input_ids"][r, :n].tolist() == item["input_ids"].tolist()
+            assert batch["token_type_ids"][r, :n].tolist() == item["token_type_ids"].tolist()
+            assert (batch["input_ids"][r, n:] == collate.pad_id).all() and batch["attention_mask"][r].sum() == n
+            assert batch["labels"][r] == item["labels"] and batch["example_index"][r] == i
+            assert batch["example_weight"][r] == pytest.approx(item["example_weight"])
     loader = torch.utils.data.DataLoader(data, batch_size=16, collate_fn=PadCollator())
     assert torch.equal(torch.cat([b["example_index"] for b in loader]), torch.arange(50))
 
