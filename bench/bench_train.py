@@ -40,10 +40,13 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, nargs="+", default=None, help="our batch size(s) (default 32 on CPU, 256 on GPU)")
     ap.add_argument("--workers", type=int, default=None, help="dataloader workers (default 0 on CPU, 4 on GPU)")
     ap.add_argument("--compile", action="store_true", help="also time torch.compile (two epochs: the second is timed, the first's extra is compile time)")
+    ap.add_argument("--compile-only", action="store_true", help="time only torch.compile (as --compile, without the other rows)")
     ap.add_argument("--ablate", action="store_true", help="also time the largest batch with blocking host-to-device copies")
     ap.add_argument("--repeats", type=int, default=None, help="timed runs per setup, interleaved; the median counts (default 3 on CPU, 1 on GPU)")
     ap.add_argument("--attention", default="sdpa", choices=["sdpa", "sdpa-cudnn", "eager"],
                     help="attention kernels: PyTorch SDPA without cuDNN (the workbook's default), SDPA with cuDNN (torch's default on Hopper), or plain matmuls")
+    ap.add_argument("--pad-multiple", type=int, nargs="+", default=[1],
+                    help="round each batch's width up to a multiple of these (one row each; 1 = the workbook's default)")
     ap.add_argument("--no-starter", action="store_true", help="skip the starter row (ratios then need an earlier run)")
     ap.add_argument("--logged-only", action="store_true", help="time only the runs that log dynamics")
     ap.add_argument("--out", default="bench/results/bench_train.json")
@@ -73,14 +76,19 @@ def main() -> None:
                          fused_adamw=False, dynamics_mode="off", num_workers=0, non_blocking=False, sdpa_cudnn=True))]
     runs = [] if a.no_starter else runs
     for bs in sizes:
-        ours = dict(epochs=1, batch_size=bs, learning_rate=1e-4, num_workers=workers, sdpa_cudnn=a.attention == "sdpa-cudnn")
-        if not a.logged_only:
-            runs.append((f"workbook, batch {bs}, no logging", pairs, TrainConfig(**ours, dynamics_mode="off")))
-        runs.append((f"workbook, batch {bs}, dynamics logged", pairs, TrainConfig(**ours, dynamics_mode="in_training")))
+        for m in a.pad_multiple:
+            ours = dict(epochs=1, batch_size=bs, learning_rate=1e-4, num_workers=workers, pad_multiple=m,
+                        sdpa_cudnn=a.attention == "sdpa-cudnn")
+            tag = f", width a multiple of {m}" if m != 1 else ""
+            if not a.logged_only:
+                runs.append((f"workbook, batch {bs}, no logging{tag}", pairs, TrainConfig(**ours, dynamics_mode="off")))
+            runs.append((f"workbook, batch {bs}, dynamics logged{tag}", pairs, TrainConfig(**ours, dynamics_mode="in_training")))
     if a.ablate:
         runs.append((f"workbook, batch {sizes[-1]}, logged, blocking copies", pairs,
                      TrainConfig(epochs=1, batch_size=sizes[-1], learning_rate=1e-4, num_workers=workers, non_blocking=False)))
-    if a.compile:
+    if a.compile_only:
+        runs, a.no_starter = [], True
+    if a.compile or a.compile_only:
         for bs in sizes:
             runs.append((f"workbook, batch {bs}, logged, torch.compile", pairs,
                          TrainConfig(epochs=2, batch_size=bs, learning_rate=1e-4, num_workers=workers, compile=True)))
@@ -108,6 +116,7 @@ def main() -> None:
             continue
         seconds = float(np.median(times[name]))
         rows.append({"setup": name, "pairs": n, "seconds": round(seconds, 2), "pairs_per_s": round(n / seconds, 1),
+                     "tokens_per_pair": round(_tokens_per_pair(np.resize(base.lengths, n), cfg), 1),
                      "runs": len(times[name]), "spread_pct": round(100 * (max(times[name]) - min(times[name])) / seconds, 1),
                      "compile_s": round(first_epoch[name] - seconds, 1) if cfg.compile else None})
     starter = rows[0]["pairs_per_s"] if not a.no_starter else float("nan")
@@ -128,6 +137,18 @@ def main() -> None:
     out.write_text(json.dumps({"device": device_name(), "torch": torch.__version__, "tokenize_s": tokenize_s,
                                "mean_tokens": float(base.lengths.mean()), "rows": rows}, indent=2))
     print(f"wrote {out}")
+
+
+def _tokens_per_pair(lengths: np.ndarray, cfg: TrainConfig) -> float:
+    """Tokens the model processes per pair, padding included, under this setup's batching (seed 0)."""
+    from transformers.trainer_pt_utils import get_length_grouped_indices
+    if cfg.pad_to_length:
+        return float(cfg.pad_to_length)
+    torch.manual_seed(0)
+    order = np.array(get_length_grouped_indices(lengths.tolist(), cfg.batch_size)) if cfg.group_by_length else np.random.default_rng(0).permutation(len(lengths))
+    widths = [-(-lengths[order[i:i + cfg.batch_size]].max() // cfg.pad_multiple) * cfg.pad_multiple * len(order[i:i + cfg.batch_size])
+              for i in range(0, len(order), cfg.batch_size)]
+    return float(sum(widths)) / len(lengths)
 
 
 def _time(tok, tokenizer: str, cfg: TrainConfig, ds, ids) -> list[float]:

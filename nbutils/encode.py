@@ -104,9 +104,9 @@ def encode_pairs_cached(tokenizer, table: pd.DataFrame, max_length: int = 128) -
 
 
 class PadCollator:
-    """Pad a batch to its longest pair (rounded up to a multiple, for tensor cores) or to a fixed length."""
+    """Pad a batch to its longest pair (optionally rounded up to a multiple) or to a fixed length."""
 
-    def __init__(self, pad_id: int = 0, multiple: int = 8, fixed_length: int = 0):
+    def __init__(self, pad_id: int = 0, multiple: int = 1, fixed_length: int = 0):
         self.pad_id, self.multiple, self.fixed_length = pad_id, multiple, fixed_length
 
     def __call__(self, batch: RowBatch) -> dict[str, torch.Tensor]:

@@ -22,18 +22,17 @@ def predict(model, tokenizer, table: pd.DataFrame, max_length: int = 128, batch_
     import tempfile
 
     import torch
-    from transformers import Trainer, TrainingArguments
+    from transformers import TrainingArguments
 
     from .encode import PadCollator
-    from .training import DynamicsTrainer
+    from .training import DynamicsTrainer, predict_logits, sort_eval_batches
 
     data = encode_pairs(tokenizer, table, max_length)
     with tempfile.TemporaryDirectory() as tmp:
         args = TrainingArguments(output_dir=tmp, per_device_eval_batch_size=batch_size, report_to="none", disable_tqdm=True,
                                  remove_unused_columns=False, dataloader_pin_memory=torch.cuda.is_available())
         trainer = DynamicsTrainer(model=model, args=args, data_collator=PadCollator(pad_id=tokenizer.pad_token_id or 0))
-        trainer._get_eval_sampler = lambda ds: __import__("torch").utils.data.SequentialSampler(ds)
-        logits = trainer.predict(data).predictions
+        logits = predict_logits(sort_eval_batches(trainer), data)
     from .dynamics import softmax
     probs = softmax(np.asarray(logits, dtype=np.float64))
     out = pd.DataFrame({"example_id": table["example_id"].to_numpy(), "gold_label": table["gold_label"].to_numpy(),

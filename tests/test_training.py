@@ -38,6 +38,35 @@ def test_every_example_once_per_point(tmp_path, demo, mode, logs, points):
     gold = d["train"].set_index("example_id").loc[m.example_ids, "gold_label"].to_numpy()
     assert (m.gold_label == gold).all() and ((m.gold_prob > 0) & (m.gold_prob < 1)).all()
     assert len(summary["epochs"]) == 2 and "val_accuracy" in summary["epochs"][-1]
+    if mode == "eval_pass":  # the last point is the final model; batches went longest first, records are by id
+        last = raw[raw["epoch"] == raw["epoch"].max()].set_index("example_id").loc[d["train"]["example_id"]]
+        assert np.allclose(np.stack(last["logits"].to_numpy()), _one_by_one_logits(trainer.model, data), atol=1e-4)
+
+
+def _one_by_one_logits(model, data) -> np.ndarray:
+    """Each pair's logits from its own unpadded forward pass, in dataset order."""
+    import torch
+    model.eval()
+    with torch.no_grad():
+        return np.stack([model(input_ids=torch.as_tensor(data[i]["input_ids"])[None].long(),
+                               token_type_ids=torch.as_tensor(data[i]["token_type_ids"])[None].long()).logits[0].numpy()
+                         for i in range(len(data))])
+
+
+def test_predictions_come_back_in_table_order(demo):
+    """predict batches the pairs longest first and still returns row i for pair i, equal to unbatched logits."""
+    from nbutils.evaluate import PROB_COLUMNS, predict
+    from nbutils.dynamics import softmax
+    from nbutils.training import eval_order
+    d, texts = demo
+    model, tok = load_model_and_tokenizer("random:tiny", train_texts=texts, max_length=48, seed=3)
+    table = d["validation"]
+    data = encode_pairs(tok, table, 48)
+    order = eval_order(data)
+    assert order != sorted(order) and (np.diff(data.lengths[order]) <= 0).all(), "the sampler goes longest first"
+    pred = predict(model, tok, table, 48, batch_size=16)
+    assert pred["example_id"].tolist() == table["example_id"].tolist()
+    assert np.allclose(pred[PROB_COLUMNS].to_numpy(), softmax(_one_by_one_logits(model, data).astype(np.float64)), atol=1e-5)
 
 
 def test_in_training_mode_has_one_point_per_epoch():
@@ -72,10 +101,11 @@ def test_padded_batches_hold_each_items_tokens(demo):
     _, tok = load_model_and_tokenizer("random:tiny", train_texts=texts, max_length=48)
     data = encode_pairs(tok, d["train"].head(50), 48).with_weights(np.linspace(0.5, 2, 50).astype(np.float32))
     rows = [7, 3, 49, 0, 21]
-    for collate, width in ((PadCollator(pad_id=5), None), (PadCollator(fixed_length=64), 64)):
+    longest = max(len(data[i]["input_ids"]) for i in rows)
+    for collate, width in ((PadCollator(pad_id=5), longest), (PadCollator(multiple=8), -(-longest // 8) * 8),
+                           (PadCollator(fixed_length=64), 64)):
         batch = collate(data.__getitems__(rows))
-        longest = max(len(data[i]["input_ids"]) for i in rows)
-        assert batch["input_ids"].shape[1] == (width or -(-longest // 8) * 8)
+        assert batch["input_ids"].shape[1] == width
         for r, i in enumerate(rows):
             item, n = data[i], len(data[i]["input_ids"])
             assert batch["input_ids"][r, :n].tolist() == item["input_ids"].tolist()
