@@ -239,6 +239,8 @@ def build_trainer(model, tokenizer, cfg: TrainConfig, train: EncodedPairs, train
     args = training_arguments(cfg, output_dir, validation is not None)
     if torch.cuda.is_available():
         torch.backends.cuda.enable_cudnn_sdp(cfg.sdpa_cudnn)
+    if cfg.compile:  # batch widths vary: compile for any size once, not once static and again dynamic
+        torch._dynamo.config.assume_static_by_default = False
     collator = PadCollator(pad_id=tokenizer.pad_token_id or 0, multiple=cfg.pad_multiple, fixed_length=cfg.pad_to_length)
     trainer = DynamicsTrainer(model=model, args=args, train_dataset=train, eval_dataset=validation, data_collator=collator,
                               processing_class=tokenizer, compute_metrics=accuracy)
