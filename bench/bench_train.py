@@ -91,7 +91,7 @@ def main() -> None:
     if a.compile or a.compile_only:
         for bs in sizes:
             runs.append((f"workbook, batch {bs}, logged, torch.compile", pairs,
-                         TrainConfig(epochs=2, batch_size=bs, learning_rate=1e-4, num_workers=workers, compile=True)))
+                         TrainConfig(epochs=2, batch_size=bs, learning_rate=1e-4, num_workers=workers, torch_compile=True)))
 
     warm, warm_ids = data(min(2048, pairs))
     _time(tok, a.tokenizer, TrainConfig(epochs=1, batch_size=sizes[0], progress_bar=False, dynamics_mode="off"), warm, warm_ids)
@@ -118,7 +118,7 @@ def main() -> None:
         rows.append({"setup": name, "pairs": n, "seconds": round(seconds, 2), "pairs_per_s": round(n / seconds, 1),
                      "tokens_per_pair": round(_tokens_per_pair(np.resize(base.lengths, n), cfg), 1),
                      "runs": len(times[name]), "spread_pct": round(100 * (max(times[name]) - min(times[name])) / seconds, 1),
-                     "compile_s": round(first_epoch[name] - seconds, 1) if cfg.compile else None})
+                     "compile_s": round(first_epoch[name] - seconds, 1) if cfg.torch_compile else None})
     starter = rows[0]["pairs_per_s"] if not a.no_starter else float("nan")
     for r in rows:
         r["attention"] = a.attention

@@ -74,7 +74,7 @@ def main() -> None:
     data = base.subset(np.resize(np.arange(len(base)), a.pairs))
     ids = np.array([f"p{i}" for i in range(a.pairs)], dtype=object)
     cfg = TrainConfig(epochs=1, batch_size=a.batch_size, learning_rate=1e-4, num_workers=a.workers, save_checkpoints=False,
-                      progress_bar=False, non_blocking=not a.blocking, compile=a.compile)
+                      progress_bar=False, non_blocking=not a.blocking, torch_compile=a.compile)
     with tempfile.TemporaryDirectory() as tmp:
         trainer = build_trainer(model, tok, cfg, data, ids, Path(tmp) / "ck", Path(tmp) / "dyn")
         prof = StepProfiler(a.skip, a.steps)

@@ -90,7 +90,8 @@ def _train(args) -> int:
                                column_map=get("column_map", {}))
     state.wait_for_everyone()
     cfg = TrainConfig(**{k: params[k] for k in ("epochs", "batch_size", "learning_rate", "warmup_ratio", "seed", "dynamics_mode",
-                                                 "logs_per_epoch", "precision", "num_workers", "resume") if k in params})
+                                                 "logs_per_epoch", "precision", "num_workers", "resume", "torch_compile", "pad_multiple")
+                          if k in params})
     summary = finetune.train_run(run_name, model=get("model", "random:tiny"), tokenizer=get("tokenizer", ""),
                                  max_length=get("max_length", 128), cfg=cfg,
                                  export_cartography_format=get("export_cartography_format", False))

@@ -44,7 +44,7 @@ class TrainConfig:
     save_checkpoints: bool = True        # a checkpoint each epoch, and the best by validation accuracy
     resume: bool = False                 # continue from the newest checkpoint in the output folder
     progress_bar: bool = True            # tqdm bar with pairs/s (an epoch summary line is always printed)
-    compile: bool = False                # torch.compile the model
+    torch_compile: bool = False          # torch.compile the model (GPU: fuses kernels; the first epoch also compiles)
     distill_alpha: float = 0.5           # with teacher logits: weight of the KL term (1 - alpha on cross-entropy)
     distill_temperature: float = 2.0     # with teacher logits: softmax temperature of teacher and student
     non_blocking: bool = True            # GPU: copy batches from pinned memory without a host-device sync each step
@@ -227,7 +227,7 @@ def training_arguments(cfg: TrainConfig, output_dir: Path, has_eval: bool) -> Tr
         metric_for_best_model="accuracy" if (has_eval and cfg.save_checkpoints) else None, greater_is_better=True,
         logging_strategy="epoch", logging_nan_inf_filter=False, report_to="none", disable_tqdm=True,
         accelerator_config={"non_blocking": bool(cfg.non_blocking and cuda)},
-        remove_unused_columns=False, torch_compile=cfg.compile, save_only_model=False,
+        remove_unused_columns=False, torch_compile=cfg.torch_compile, save_only_model=False,
         use_cpu=not cuda, ddp_backend="gloo" if not cuda and int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
     )
 
@@ -239,7 +239,7 @@ def build_trainer(model, tokenizer, cfg: TrainConfig, train: EncodedPairs, train
     args = training_arguments(cfg, output_dir, validation is not None)
     if torch.cuda.is_available():
         torch.backends.cuda.enable_cudnn_sdp(cfg.sdpa_cudnn)
-    if cfg.compile:  # batch widths vary: compile for any size once, not once static and again dynamic
+    if cfg.torch_compile:  # batch widths vary: compile for any size once, not once static and again dynamic
         torch._dynamo.config.assume_static_by_default = False
     collator = PadCollator(pad_id=tokenizer.pad_token_id or 0, multiple=cfg.pad_multiple, fixed_length=cfg.pad_to_length)
     trainer = DynamicsTrainer(model=model, args=args, train_dataset=train, eval_dataset=validation, data_collator=collator,
