@@ -98,17 +98,19 @@ def main() -> None:
     repeats = a.repeats or (1 if gpu else 3)
     times: dict[str, list[float]] = {name: [] for name, _, _ in runs}
     first_epoch: dict[str, float] = {}
+    logging_s: dict[str, list[float]] = {name: [] for name, _, _ in runs}
     for r in range(repeats):  # interleaved, so drift in machine load hits every setup alike
         for name, n, cfg in runs:
             cfg.save_checkpoints, cfg.progress_bar = False, False
             ds, ids = data(n)
             try:
-                epochs = _time(tok, a.tokenizer, cfg, ds, ids)
+                epochs, logged_s = _time(tok, a.tokenizer, cfg, ds, ids)
             except Exception as e:  # e.g. torch.compile unavailable on this machine: report, keep the other rows
                 print(f"  [{r + 1}/{repeats}] {name}: failed: {type(e).__name__}: {str(e)[:300]}", flush=True)
                 continue
             times[name].append(epochs[-1])
             first_epoch[name] = epochs[0]
+            logging_s[name].append(logged_s / len(epochs))
             print(f"  [{r + 1}/{repeats}] {name}: {n:,} pairs in {times[name][-1]:.1f} s = {n / times[name][-1]:,.0f} pairs/s", flush=True)
     rows = []
     for name, n, cfg in runs:
@@ -118,7 +120,9 @@ def main() -> None:
         rows.append({"setup": name, "pairs": n, "seconds": round(seconds, 2), "pairs_per_s": round(n / seconds, 1),
                      "tokens_per_pair": round(_tokens_per_pair(np.resize(base.lengths, n), cfg), 1),
                      "runs": len(times[name]), "spread_pct": round(100 * (max(times[name]) - min(times[name])) / seconds, 1),
-                     "compile_s": round(first_epoch[name] - seconds, 1) if cfg.torch_compile else None})
+                     "compile_s": round(first_epoch[name] - seconds, 1) if cfg.torch_compile else None,
+                     "logging_s": round(float(np.median(logging_s[name])), 3) if cfg.dynamics_mode != "off" else None,
+                     "logging_share_pct": round(100 * float(np.median(logging_s[name])) / seconds, 2) if cfg.dynamics_mode != "off" else None})
     starter = rows[0]["pairs_per_s"] if not a.no_starter else float("nan")
     for r in rows:
         r["attention"] = a.attention
@@ -151,8 +155,8 @@ def _tokens_per_pair(lengths: np.ndarray, cfg: TrainConfig) -> float:
     return float(sum(widths)) / len(lengths)
 
 
-def _time(tok, tokenizer: str, cfg: TrainConfig, ds, ids) -> list[float]:
-    """Seconds of each training epoch (model built fresh, not timed)."""
+def _time(tok, tokenizer: str, cfg: TrainConfig, ds, ids) -> tuple[list[float], float]:
+    """Seconds of each training epoch (model built fresh, not timed), and the seconds spent recording dynamics."""
     model, _ = load_model_and_tokenizer("random:electra-small", tokenizer=tokenizer, seed=0)
     model.set_attn_implementation(ATTENTION)
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,7 +164,7 @@ def _time(tok, tokenizer: str, cfg: TrainConfig, ds, ids) -> list[float]:
                                  dynamics_folder=Path(tmp) / "dyn" if cfg.dynamics_mode != "off" else None)
         if torch.cuda.is_available():
             torch.cuda.synchronize()
-    return [e["seconds"] for e in summary["epochs"]]
+    return [e["seconds"] for e in summary["epochs"]], summary["dynamics_logging_s"]
 
 
 if __name__ == "__main__":

@@ -60,12 +60,13 @@ def pair_id(premise: str, hypothesis: str) -> str:
     return "sha1-" + hashlib.sha1(norm.encode("utf-8")).hexdigest()[:16]
 
 
-def load_pairs(source: str, *, split: str = "train", limit: int = 0, seed: int = 0,
+def load_pairs(source: str | Path, *, split: str = "train", limit: int = 0, seed: int = 0,
                columns: dict[str, str] | None = None) -> tuple[pd.DataFrame, LoadReport]:
     """Pairs from a local file or, for `hub:<dataset id>`, the Hugging Face hub; `limit` samples stratified by label.
 
     `columns` maps our names to the file's, e.g. {"premise": "s1", "hypothesis": "s2", "gold_label": "y", "example_id": "uid"}.
     """
+    source = str(source)
     if source.startswith("hub:"):
         raw = _read_hub(source[4:] or HUB_DATASET, split)
     else:

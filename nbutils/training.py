@@ -105,12 +105,15 @@ class DynamicsRecorder(TrainerCallback):
         self._logits: list[torch.Tensor] = []
         self._labels: list[torch.Tensor] = []
         self._point_steps: dict[int, tuple[int, float]] = {}
+        self.seconds = 0.0   # host time spent recording and writing: the logging overhead, measured directly
 
     def record(self, index: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor) -> None:
         if self.mode == "in_training":
+            t0 = time.perf_counter()
             self._index.append(index)
             self._logits.append(logits)
             self._labels.append(labels)
+            self.seconds += time.perf_counter() - t0
 
     def on_train_begin(self, args, state, control, **kw):
         steps_per_epoch = math.ceil(state.max_steps / args.num_train_epochs)
@@ -125,20 +128,26 @@ class DynamicsRecorder(TrainerCallback):
     def on_epoch_end(self, args, state, control, **kw):
         if self.mode != "in_training" or not self._index:
             return
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()   # the steps still queued on the GPU are training, not logging
+        t0 = time.perf_counter()
         index = torch.cat(self._index).cpu().numpy()
         logits = torch.cat(self._logits).cpu().numpy()
         labels = torch.cat(self._labels).cpu().numpy()
         point = int(round(state.epoch)) - 1
         dyn.write_point(self.folder, point, float(round(state.epoch)), self.example_ids[index], labels, logits, rank=args.process_index)
         self._index, self._logits, self._labels = [], [], []
+        self.seconds += time.perf_counter() - t0
 
     def on_step_end(self, args, state, control, **kw):
         if self.mode != "eval_pass" or state.global_step not in self._point_steps:
             return
         point, epoch = self._point_steps[state.global_step]
+        t0 = time.perf_counter()
         logits = predict_logits(self.trainer, self.train_dataset, prefix="dynamics")
         if args.process_index == 0:
             dyn.write_point(self.folder, point, epoch, self.example_ids, self.train_dataset.labels, logits)
+        self.seconds += time.perf_counter() - t0
 
 
 def eval_order(data) -> list[int]:
@@ -302,7 +311,8 @@ def train(model, tokenizer, cfg: TrainConfig, train_set: EncodedPairs, train_ids
     seconds = time.perf_counter() - t0
     summary = {"config": asdict(cfg), "seconds": seconds, "resumed_from": resume_from, "train_loss": result.training_loss,
                "epochs": trainer.epoch_line.history, "best_checkpoint": trainer.state.best_model_checkpoint,
-               "best_val_accuracy": trainer.state.best_metric, "device": device_name(), "world_size": trainer.args.world_size}
+               "best_val_accuracy": trainer.state.best_metric, "device": device_name(), "world_size": trainer.args.world_size,
+               "dynamics_logging_s": trainer.recorder.seconds if trainer.recorder is not None else 0.0}
     return trainer, summary
 
 

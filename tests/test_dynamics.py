@@ -27,6 +27,15 @@ def test_round_trip_aligns_by_id_and_drops_repeats(tmp_path):
     assert set(first) == {"guid", "logits_epoch_0", "gold"} and len(first["logits_epoch_0"]) == 3
 
 
+def test_ids_of_any_type_are_stored_as_strings(tmp_path):
+    """Ids from a user's table may be ints; the file holds their text, as for string ids."""
+    logits = np.zeros((3, 3), np.float32)
+    dyn.write_point(tmp_path, 0, 1.0, np.array([7, 8, 9], dtype=object), np.array([0, 1, 2]), logits)
+    dyn.write_point(tmp_path, 1, 2.0, np.array(["7", "8", "9"], dtype=object), np.array([0, 1, 2]), logits)
+    m = dyn.read_matrix(tmp_path)
+    assert list(m.example_ids) == ["7", "8", "9"] and m.n_points == 2
+
+
 def test_missing_point_and_missing_examples_are_named(tmp_path):
     logits = np.zeros((2, 3))
     dyn.write_point(tmp_path, 0, 1.0, np.array(["a", "b"]), np.array([0, 1]), logits)

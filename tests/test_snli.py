@@ -14,6 +14,8 @@ def test_real_validation_split_counts(shared_data):
     assert len(table) == 9842 and report.dropped == {}
     assert table["gold_label"].value_counts().sort_index().tolist() == [3329, 3235, 3278]
     assert table["example_id"].is_unique and table["example_id"].iloc[0].endswith(("e", "n", "c"))
+    as_path, _ = load_pairs(shared_data / "snli_validation/snli_validation.jsonl.gz")   # a Path works as well as a str
+    assert as_path.equals(table)
 
 
 def test_counterfactual_contrast_set_keeps_provenance(shared_data):
