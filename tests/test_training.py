@@ -138,3 +138,23 @@ def test_two_processes_record_each_example_exactly_once(tmp_path):
     single = dyn.read_records(tmp_path / "one" / "dynamics")
     assert len(records) == len(single) == 2 * 203
     assert sorted(zip(records["example_id"], records["point"])) == sorted(zip(single["example_id"], single["point"]))
+
+
+def test_two_processes_eval_pass_matches_the_saved_model(tmp_path):
+    """eval_pass under 2 gloo processes: each pair's last-point logits are the final model's own logits for it."""
+    import os
+    import subprocess
+    import sys
+
+    from nbutils.paths import PROJECT_ROOT
+    env = {**os.environ, "NBUTILS_OUTPUTS": str(tmp_path)}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "-m", "nbutils", "train", "--profile", "demo",
+           "-p", "demo_train_size=203", "-p", "epochs=1", "-p", "batch_size=16", "-p", "dynamics_mode=eval_pass", "--run-name", "ep"]
+    p = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    records = dyn.read_records(tmp_path / "ep" / "dynamics").set_index("example_id")
+    table = pd.read_parquet(tmp_path / "ep" / "data" / "train.parquet")
+    assert len(records) == len(table) == 203 and records.index.is_unique
+    model, tok = load_model_and_tokenizer(str(tmp_path / "ep" / "model"))
+    logged = np.stack(records.loc[table["example_id"], "logits"].to_numpy())
+    assert np.allclose(logged, _one_by_one_logits(model, encode_pairs(tok, table, 128)), atol=1e-4)
