@@ -72,6 +72,8 @@ def test_predictions_come_back_in_table_order(demo):
 def test_in_training_mode_has_one_point_per_epoch():
     with pytest.raises(WorkbookError, match="eval_pass"):
         TrainConfig(dynamics_mode="in_training", logs_per_epoch=2)
+    with pytest.raises(WorkbookError, match="pad_multiple must be at least 1"):
+        TrainConfig(pad_multiple=0)
 
 
 def test_weights_reach_the_loss(demo):
