@@ -71,30 +71,29 @@ def _run(args) -> int:
 
 def _train(args) -> int:
     from . import finetune, rundata
-    from .profiles import parse_overrides, resolve
+    from .profiles import declared_parameters, parse_overrides, resolve, with_defaults
     from .runner import notebook_paths
     from .training import TrainConfig
-    params = resolve(args.profile, parse_overrides(args.params), notebook_paths())
-    run_name = args.run_name or params.get("run_name") or args.profile
+    notebooks = notebook_paths()
+    declared = declared_parameters(notebooks[:2])   # 01 (data) and 02 (training): this command runs their work
+    resolved = resolve(args.profile, parse_overrides(args.params), notebooks)
+    run_name = args.run_name or resolved.get("run_name") or args.profile
+    params = with_defaults(resolved, {k: v for nb in declared.values() for k, v in nb.items()})
     from .preflight import check_inputs
     check_inputs(params)
-    get = lambda k, d: params.get(k, d)  # noqa: E731
     from accelerate import PartialState
     import torch
     state = PartialState(cpu=not torch.cuda.is_available())  # under torchrun: joins the process group the Trainer will use
     if state.is_main_process:
-        rundata.prepare_splits(run_name, train_file=get("train_file", "demo"), validation_file=get("validation_file", "demo"),
-                               test_file=get("test_file", ""), contrast_files=get("contrast_files", []),
-                               limit_train=get("limit_train", 0), limit_validation=get("limit_validation", 0),
-                               demo_train_size=get("demo_train_size", 4000), seed=get("seed", 42),
-                               column_map=get("column_map", {}))
+        rundata.prepare_splits(run_name, **{k: params[k] for k in (
+            "train_file", "validation_file", "test_file", "contrast_files", "limit_train", "limit_validation",
+            "demo_train_size", "seed", "column_map", "generated_contrast_size")})
     state.wait_for_everyone()
-    cfg = TrainConfig(**{k: params[k] for k in ("epochs", "batch_size", "learning_rate", "warmup_ratio", "seed", "dynamics_mode",
-                                                 "logs_per_epoch", "precision", "num_workers", "resume", "torch_compile", "pad_multiple")
-                          if k in params})
-    summary = finetune.train_run(run_name, model=get("model", "random:tiny"), tokenizer=get("tokenizer", ""),
-                                 max_length=get("max_length", 128), cfg=cfg,
-                                 export_cartography_format=get("export_cartography_format", False))
+    cfg = TrainConfig(**{k: params[k] for k in (
+        "epochs", "batch_size", "eval_batch_size", "learning_rate", "warmup_ratio", "seed", "dynamics_mode",
+        "logs_per_epoch", "precision", "num_workers", "resume", "torch_compile", "pad_multiple")})
+    summary = finetune.train_run(run_name, model=params["model"], tokenizer=params["tokenizer"], max_length=params["max_length"],
+                                 cfg=cfg, export_cartography_format=params["export_cartography_format"])
     if state.is_main_process:
         print(f"best validation accuracy {summary['best_val_accuracy']}; dynamics in outputs/{run_name}/dynamics/")
     return 0

