@@ -151,7 +151,7 @@ class DynamicsRecorder(TrainerCallback):
 
 
 def eval_order(data) -> list[int]:
-    """Longest pairs first: batches of like length pad little (SNLI in file order pads about 2x), and a batch too big for memory fails at once."""
+    """Longest first: like lengths pad little (file order pads SNLI about 2x), and a batch too big for memory fails at once."""
     if isinstance(data, EncodedPairs):
         return np.argsort(-data.lengths, kind="stable").tolist()
     return list(range(len(data)))
