@@ -86,8 +86,9 @@ def flip_table(run_name: str, preds: Predictions, base: str, new: str, data: str
     return flips(preds[(base, data)], preds[(new, data)], text, f"run {run_name!r}'s {data} pairs")
 
 
-def save(run_name: str, preds: Predictions, table: pd.DataFrame, consistency_df: pd.DataFrame, flips_df: pd.DataFrame) -> str:
-    """Write the comparison, consistency, flips and every predictions table; returns a one-line summary."""
+def save(run_name: str, preds: Predictions, table: pd.DataFrame, consistency_df: pd.DataFrame, flips_df: pd.DataFrame,
+         across: pd.DataFrame | None = None) -> str:
+    """Write the comparison, consistency, flips, across-run and every predictions table; returns a one-line summary."""
     out = paths.run_dir(run_name)
     (out / "predictions").mkdir(exist_ok=True)
     for (model, data), p in preds.items():
@@ -95,4 +96,8 @@ def save(run_name: str, preds: Predictions, table: pd.DataFrame, consistency_df:
     table.to_csv(out / "comparison.csv")
     consistency_df.to_csv(out / "consistency.csv")
     flips_df.to_csv(out / "flips.csv", index=False)
-    return f"wrote comparison.csv, consistency.csv, flips.csv and {len(preds)} prediction tables to {out}"
+    written = "comparison.csv, consistency.csv, flips.csv"
+    if across is not None and len(across):
+        across.to_csv(out / "across_runs.csv")
+        written += ", across_runs.csv"
+    return f"wrote {written} and {len(preds)} prediction tables to {out}"

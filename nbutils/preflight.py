@@ -22,6 +22,10 @@ def check_inputs(params: dict) -> None:
         elif not paths.resolve_input(source).exists():
             raise WorkbookError(f"{key}={source!r}: no such file ({paths.resolve_input(source)}). "
                                 f"Fix the path with -p {key}=PATH, or use --profile demo.")
+    for name in params.get("seed_runs", []):   # notebook 05 reads their results: say so before four notebooks run
+        if not (paths.outputs_root() / name / "comparison.csv").exists():
+            raise WorkbookError(f"seed_runs names {name!r}, which has no {paths.outputs_root() / name / 'comparison.csv'}. Finish that run "
+                                f"first (python -m nbutils run --profile <profile> -p seed=<n> --run-name {name}), or remove it.")
     generator = "generated" in params.get("contrast_files", [])
     synonyms = params.get("augment_count", 0) and "synonym" in params.get("augment_rules", ["synonym"])
     if generator or synonyms:  # say how to install WordNet now, not minutes later in notebook 01 or 04
