@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import json
 import sys
-
-import pandas as pd
 import warnings
 from pathlib import Path
+
+import pandas as pd
 
 from .evaluate import bootstrap_ci, confusion, consistency, label_metrics, predict
 from .models import load_model_and_tokenizer, require_trained_classifier

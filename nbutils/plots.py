@@ -92,3 +92,17 @@ def round_maps_figure(maps: list[pd.DataFrame]):
         ax.legend(fontsize=7, loc="lower right")
     axes[0][0].set_ylabel("confidence")
     return fig
+
+
+def across_runs_figure(differences: pd.DataFrame, summary: pd.DataFrame):
+    """Each run's difference to the baseline per data set (nbutils.replicates), with the mean and its 95% t-interval."""
+    long = differences.assign(label=differences["data"] + " · " + differences["model"])
+    s = summary.reset_index().assign(label=lambda d: d["data"] + " · " + d["model"])
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * long["label"].nunique()))
+    sns.stripplot(data=long, x="diff", y="label", hue="run", ax=ax, size=7, jitter=False)
+    ax.errorbar(s["mean_diff"], s["label"], xerr=[s["mean_diff"] - s["ci_low"], s["ci_high"] - s["mean_diff"]],
+                fmt="D", color="black", capsize=4, label="mean, 95% t-interval")
+    ax.axvline(0, color="grey", lw=1)
+    ax.set(xlabel="accuracy difference to the baseline", ylabel="", title=f"retraining's effect in {long['run'].nunique()} runs")
+    ax.legend(fontsize=8, loc="best")
+    return fig

@@ -50,20 +50,3 @@ def across_runs(table: pd.DataFrame, other_runs: list[str]) -> pd.DataFrame:
             row.update(sd_diff=sd, ci_low=lo, ci_high=hi, t_test_p=float(stats.ttest_1samp(d, 0.0).pvalue))
         rows.append(row)
     return pd.DataFrame(rows).set_index(["data", "model"])
-
-
-def across_runs_figure(table: pd.DataFrame, other_runs: list[str]):
-    """Each run's difference per data set, with the mean and its 95% t-interval."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-    long, summary = differences(table, other_runs), across_runs(table, other_runs).reset_index()
-    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * long["data"].nunique() * long["model"].nunique()))
-    long = long.assign(label=long["data"] + " · " + long["model"])
-    sns.stripplot(data=long, x="diff", y="label", hue="run", ax=ax, size=7, jitter=False)
-    s = summary.assign(label=summary["data"] + " · " + summary["model"])
-    ax.errorbar(s["mean_diff"], s["label"], xerr=[s["mean_diff"] - s["ci_low"], s["ci_high"] - s["mean_diff"]],
-                fmt="D", color="black", capsize=4, label="mean, 95% t-interval")
-    ax.axvline(0, color="grey", lw=1)
-    ax.set(xlabel="accuracy difference to the baseline", ylabel="", title=f"retraining's effect in {len(other_runs) + 1} runs")
-    ax.legend(fontsize=8, loc="best")
-    return fig

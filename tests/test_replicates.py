@@ -41,7 +41,10 @@ def test_effect_across_runs_matches_a_hand_computed_t_interval(outputs):
     assert row["t_test_p"] == pytest.approx(2 * stats.t.sf(0.10 / (sd / np.sqrt(3)), 2))
     assert row["mean_baseline"] == pytest.approx(0.6) and row["mean_accuracy"] == pytest.approx(0.7)
     assert table.loc[("contrast", "retrained"), "mean_diff"] == pytest.approx(-0.10)
-    assert replicates.across_runs_figure(_comparison(20, -20), ["seed1", "seed2"]) is not None
+    from nbutils.plots import across_runs_figure
+    long = replicates.differences(_comparison(20, -20), ["seed1", "seed2"])
+    assert list(long["run"].unique()) == [replicates.THIS_RUN, "seed1", "seed2"] and len(long) == 6
+    assert across_runs_figure(long, table) is not None
 
 
 def test_no_other_runs_is_an_empty_table_and_a_missing_run_is_named(outputs):
