@@ -1,9 +1,10 @@
-# The front door: `make run` (demo end to end), `make test`, `make lab`.
+# The front door: `make run` (demo end to end), `make test`, `make lab`. Each sets up what it needs on a fresh
+# Debian/Ubuntu machine: the .venv from requirements.txt and, through scripts/system-packages.sh, the system packages.
 PY := .venv/bin/python
 PROFILE ?= demo
 ARGS ?=
 
-.PHONY: run test lab venv clean
+.PHONY: run test lab venv clean system-run system-test
 
 venv: .venv/.installed
 
@@ -16,13 +17,21 @@ venv: .venv/.installed
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
-run: venv
+# WordNet: the contrast-set generator (snli-cpu's `generated` contrast set) and synonym augmentation.
+system-run:
+	@sh scripts/system-packages.sh wordnet-base
+
+# The tests also drive Debian's chromium (browser tests).
+system-test:
+	@sh scripts/system-packages.sh wordnet-base chromium
+
+run: venv system-run
 	$(PY) -m nbutils run --profile $(PROFILE) $(ARGS)
 
-test: venv
+test: venv system-test
 	$(PY) -m pytest -q tests
 
-lab: venv
+lab: venv system-run
 	.venv/bin/jupyter lab notebooks/
 
 clean:

@@ -17,7 +17,7 @@ from .errors import WorkbookError
 DEBIAN_DIR = Path("/usr/share/wordnet")
 LEXNAMES_MAN = Path("/usr/share/man/man5/lexnames.5WN.gz")
 SYNTACTIC_CATEGORY = {"noun": 1, "verb": 2, "adj": 3, "adv": 4}
-INSTALL_HINT = ("Install it: `apt-get install wordnet-base` (Debian/Ubuntu; .ci/run does), or with a network "
+INSTALL_HINT = ("Install it: `apt-get install wordnet-base` (Debian/Ubuntu; `make run` and `make test` do it for you), or with a network "
                 "`python -c \"import nltk; nltk.download('wordnet')\"`.")
 
 
