@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from nbutils.cartography import Thresholds, assign_regions, region_counts  # noqa: E402
-from nbutils.datamap_html import write_datamap_html  # noqa: E402
-from nbutils.labdriver import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from nbutils.map.regions import Thresholds, assign_regions, region_counts  # noqa: E402
+from nbutils.map.shareable_page import write_datamap_html  # noqa: E402
+from tests.support.labdriver import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 WORDS = ("man woman dog child people group street water ball red blue young old playing sitting walking running "
          "standing wearing shirt holding looking near front two three small large outside park beach city").split()
@@ -47,7 +47,7 @@ def synthetic_map(n: int, seed: int = 0) -> pd.DataFrame:
 
 def widget_redraw_ms(table: pd.DataFrame, repeats: int) -> tuple[float, float]:
     """Median ms of exact counts alone, and of a slider change through the widget's whole redraw."""
-    from nbutils.datamap_widget import map_widget
+    from nbutils.map.widget import map_widget
     counts = []
     for k in range(repeats):
         t0 = time.perf_counter()

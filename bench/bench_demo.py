@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["NBUTILS_OUTPUTS"] = tmp
-        from nbutils.runner import run_pipeline
-        from nbutils.training import device_name
+        from nbutils.run.pipeline import run_pipeline
+        from nbutils.train.trainer import device_name
         t0 = time.perf_counter()
         out = run_pipeline("demo", {}, "bench-demo")
         wall = time.perf_counter() - t0

@@ -20,11 +20,18 @@ import torch
 from transformers import TrainingArguments
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from nbutils.encode import PadCollator, encode_pairs  # noqa: E402
-from nbutils.models import load_model_and_tokenizer  # noqa: E402
+from nbutils.data.encode import PadCollator, encode_pairs  # noqa: E402
+from nbutils.data.pairs import load_pairs  # noqa: E402
 from nbutils.paths import SHARED_DATA_DIR  # noqa: E402
-from nbutils.snli import load_pairs  # noqa: E402
-from nbutils.training import DynamicsTrainer, device_name, predict_logits, sort_eval_batches  # noqa: E402
+from nbutils.train.models import load_model_and_tokenizer  # noqa: E402
+from nbutils.train.trainer import DynamicsTrainer, device_name  # noqa: E402
+
+
+class FileOrderTrainer(DynamicsTrainer):
+    """The baseline: prediction batches in file order, each padded to its longest random pair."""
+
+    def _get_eval_sampler(self, eval_dataset):
+        return torch.utils.data.SequentialSampler(eval_dataset)
 
 
 def main() -> None:
@@ -44,14 +51,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         args = TrainingArguments(output_dir=tmp, per_device_eval_batch_size=a.batch_size, report_to="none", disable_tqdm=True,
                                  remove_unused_columns=False, bf16=torch.cuda.is_available(), use_cpu=not torch.cuda.is_available())
-        trainer = DynamicsTrainer(model=model, args=args, data_collator=PadCollator(pad_id=tok.pad_token_id or 0))
-        setups = {"file order": lambda: np.asarray(trainer.predict(data).predictions),
-                  "longest first (workbook)": lambda: predict_logits(sort_eval_batches(trainer), data)}
+        collator = PadCollator(pad_id=tok.pad_token_id or 0)
+        trainer = DynamicsTrainer(model=model, args=args, data_collator=collator)
+        file_order = FileOrderTrainer(model=model, args=args, data_collator=collator)
+        setups = {"file order": lambda: np.asarray(file_order.predict(data).predictions),
+                  "longest first (workbook)": lambda: trainer.predict_logits(data)}
         times: dict[str, list[float]] = {k: [] for k in setups}
         results = {}
         for r in range(a.repeats):   # interleaved, so drift in machine load hits both alike
             for name, run in setups.items():
-                trainer._get_eval_sampler = lambda ds: torch.utils.data.SequentialSampler(ds)
                 t0 = time.perf_counter()
                 results[name] = run()
                 times[name].append(time.perf_counter() - t0)

@@ -20,14 +20,17 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from nbutils.encode import encode_pairs  # noqa: E402
-from nbutils.models import load_model_and_tokenizer  # noqa: E402
+from nbutils.data.encode import PadCollator, encode_pairs  # noqa: E402
+from nbutils.data.pairs import load_pairs  # noqa: E402
 from nbutils.paths import SHARED_DATA_DIR  # noqa: E402
-from nbutils.snli import load_pairs  # noqa: E402
-from nbutils.training import TrainConfig, device_name, train  # noqa: E402
+from nbutils.train.config import TrainConfig  # noqa: E402
+from nbutils.train.models import load_model_and_tokenizer  # noqa: E402
+from nbutils.train.trainer import build_trainer, device_name, train  # noqa: E402
 
 DEFAULT_DATA = [SHARED_DATA_DIR / "snli_train_subset/snli_train_subset.jsonl.gz"]
 FULL_SNLI_TRAIN = 549_367
+STARTER = "starter (batch 8, pad 128, fp32)"
+STARTER_PAD = 128
 ATTENTION = "sdpa"
 
 
@@ -71,9 +74,8 @@ def main() -> None:
         rows = np.resize(np.arange(len(base)), n)   # tile the real pairs to n
         return base.subset(rows), np.array([f"p{i}" for i in range(n)], dtype=object)
 
-    runs = [("starter (batch 8, pad 128, fp32)", starter_pairs,
-             TrainConfig(epochs=1, batch_size=8, precision="fp32", group_by_length=False, pad_to_length=128,
-                         fused_adamw=False, dynamics_mode="off", num_workers=0, non_blocking=False, sdpa_cudnn=True))]
+    runs = [(STARTER, starter_pairs, TrainConfig(epochs=1, batch_size=8, precision="fp32", dynamics_mode="off", num_workers=0,
+                                                 non_blocking=False, sdpa_cudnn=True))]
     runs = [] if a.no_starter else runs
     for bs in sizes:
         for m in a.pad_multiple:
@@ -104,7 +106,7 @@ def main() -> None:
             cfg.save_checkpoints, cfg.progress_bar = False, False
             ds, ids = data(n)
             try:
-                epochs, logged_s = _time(tok, a.tokenizer, cfg, ds, ids)
+                epochs, logged_s = _time(tok, a.tokenizer, cfg, ds, ids, starter=name == STARTER)
             except Exception as e:  # e.g. torch.compile unavailable on this machine: report, keep the other rows
                 print(f"  [{r + 1}/{repeats}] {name}: failed: {type(e).__name__}: {str(e)[:300]}", flush=True)
                 continue
@@ -118,7 +120,7 @@ def main() -> None:
             continue
         seconds = float(np.median(times[name]))
         rows.append({"setup": name, "pairs": n, "seconds": round(seconds, 2), "pairs_per_s": round(n / seconds, 1),
-                     "tokens_per_pair": round(_tokens_per_pair(np.resize(base.lengths, n), cfg), 1),
+                     "tokens_per_pair": round(_tokens_per_pair(np.resize(base.lengths, n), cfg, name == STARTER), 1),
                      "runs": len(times[name]), "spread_pct": round(100 * (max(times[name]) - min(times[name])) / seconds, 1),
                      "compile_s": round(first_epoch[name] - seconds, 1) if cfg.torch_compile else None,
                      "logging_s": round(float(np.median(logging_s[name])), 3) if cfg.dynamics_mode != "off" else None,
@@ -143,28 +145,43 @@ def main() -> None:
     print(f"wrote {out}")
 
 
-def _tokens_per_pair(lengths: np.ndarray, cfg: TrainConfig) -> float:
+def _tokens_per_pair(lengths: np.ndarray, cfg: TrainConfig, starter: bool = False) -> float:
     """Tokens the model processes per pair, padding included, under this setup's batching (seed 0)."""
     from transformers.trainer_pt_utils import get_length_grouped_indices
-    if cfg.pad_to_length:
-        return float(cfg.pad_to_length)
+    if starter:
+        return float(STARTER_PAD)
     torch.manual_seed(0)
-    order = np.array(get_length_grouped_indices(lengths.tolist(), cfg.batch_size)) if cfg.group_by_length else np.random.default_rng(0).permutation(len(lengths))
+    order = np.array(get_length_grouped_indices(lengths.tolist(), cfg.batch_size))
     widths = [-(-lengths[order[i:i + cfg.batch_size]].max() // cfg.pad_multiple) * cfg.pad_multiple * len(order[i:i + cfg.batch_size])
               for i in range(0, len(order), cfg.batch_size)]
     return float(sum(widths)) / len(lengths)
 
 
-def _time(tok, tokenizer: str, cfg: TrainConfig, ds, ids) -> tuple[list[float], float]:
+def starter_trainer(model, tok, cfg: TrainConfig, ds, ids, output_dir: Path):
+    """The common starter setup, the baseline of the speed-up: random batches, plain AdamW, every pair padded to 128."""
+    from transformers.training_args import OptimizerNames
+    trainer = build_trainer(model, tok, cfg, ds, ids, output_dir, None)
+    trainer.args.train_sampling_strategy, trainer.args.optim = "random", OptimizerNames.ADAMW_TORCH
+    trainer.data_collator = PadCollator(pad_id=tok.pad_token_id or 0, fixed_length=STARTER_PAD)
+    return trainer
+
+
+def _time(tok, tokenizer: str, cfg: TrainConfig, ds, ids, starter: bool = False) -> tuple[list[float], float]:
     """Seconds of each training epoch (model built fresh, not timed), and the seconds spent recording dynamics."""
     model, _ = load_model_and_tokenizer("random:electra-small", tokenizer=tokenizer, seed=0)
     model.set_attn_implementation(ATTENTION)
     with tempfile.TemporaryDirectory() as tmp:
-        trainer, summary = train(model, tok, cfg, ds, ids, output_dir=Path(tmp) / "ck",
-                                 dynamics_folder=Path(tmp) / "dyn" if cfg.dynamics_mode != "off" else None)
+        if starter:
+            trainer = starter_trainer(model, tok, cfg, ds, ids, Path(tmp) / "ck")
+            trainer.train()
+            history, logged_s = trainer.epoch_line.history, 0.0
+        else:
+            trainer, summary = train(model, tok, cfg, ds, ids, output_dir=Path(tmp) / "ck",
+                                     dynamics_folder=Path(tmp) / "dyn" if cfg.dynamics_mode != "off" else None)
+            history, logged_s = summary["epochs"], summary["dynamics_logging_s"]
         if torch.cuda.is_available():
             torch.cuda.synchronize()
-    return [e["seconds"] for e in summary["epochs"]], summary["dynamics_logging_s"]
+    return [e["seconds"] for e in history], logged_s
 
 
 if __name__ == "__main__":

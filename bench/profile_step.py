@@ -19,11 +19,12 @@ import torch
 from transformers import TrainerCallback
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from nbutils.encode import encode_pairs  # noqa: E402
-from nbutils.models import load_model_and_tokenizer  # noqa: E402
+from nbutils.data.encode import encode_pairs  # noqa: E402
+from nbutils.train.models import load_model_and_tokenizer  # noqa: E402
 from nbutils.paths import SHARED_DATA_DIR  # noqa: E402
-from nbutils.snli import load_pairs  # noqa: E402
-from nbutils.training import TrainConfig, build_trainer, device_name  # noqa: E402
+from nbutils.data.pairs import load_pairs  # noqa: E402
+from nbutils.train.config import TrainConfig  # noqa: E402
+from nbutils.train.trainer import build_trainer, device_name  # noqa: E402
 
 
 class StepProfiler(TrainerCallback):

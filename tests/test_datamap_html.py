@@ -8,8 +8,8 @@ import subprocess
 import numpy as np
 import pandas as pd
 
-from nbutils.cartography import Thresholds, assign_regions
-from nbutils.datamap_html import write_datamap_html
+from nbutils.map.regions import Thresholds, assign_regions
+from nbutils.map.shareable_page import write_datamap_html
 from nbutils.labels import LABELS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -51,7 +51,7 @@ def test_page_counts_equal_python_counts_for_thresholds_in_the_address(tmp_path)
 def test_slider_moves_and_download_match_python(tmp_path):
     """Playwright drives Debian's chromium: move a real slider, read the counts, download the selected ids."""
     from playwright.sync_api import sync_playwright
-    from nbutils.labdriver import CHROMIUM_ARGS
+    from support.labdriver import CHROMIUM_ARGS
     t = table(n=5000, seed=3)
     path = write_datamap_html(t, Thresholds(), tmp_path / "datamap.html", sample_points=2000)
     with sync_playwright() as p:

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from nbutils import dynamics as dyn
+from nbutils.train import dynamics as dyn
 from nbutils.errors import WorkbookError
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from nbutils.migration import agreement, migration_table, per_example, sankey_figure
+from nbutils.map.migration import agreement, migration_table, per_example, sankey_figure
 
 
 def maps():

@@ -5,7 +5,8 @@ import pytest
 from transformers import ElectraConfig, ElectraForSequenceClassification
 
 from nbutils.errors import WorkbookError
-from nbutils.models import load_model_and_tokenizer, tokenizer_for
+from nbutils.data.tokenizers import tokenizer_for
+from nbutils.train.models import load_model_and_tokenizer
 
 
 def test_label_count_mismatch_is_an_error(tmp_path):

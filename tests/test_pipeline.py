@@ -165,7 +165,7 @@ def test_evaluate_rejects_a_model_without_a_classification_head(demo_run, tmp_pa
 
 def test_predictions_joined_to_the_wrong_data_are_rejected(demo_run):
     from nbutils.errors import WorkbookError
-    from nbutils.evaluate import check_predictions_match, flips
+    from nbutils.compare.flips import check_predictions_match, flips
     run = demo_run[0]
     pred = pd.read_parquet(run / "predictions" / "model__validation.parquet")
     contrast = pd.read_parquet(run / "data" / "contrast" / "demo_contrast.parquet")
@@ -181,36 +181,40 @@ def test_predictions_joined_to_the_wrong_data_are_rejected(demo_run):
 def test_retraining_with_augmentation_distillation_and_rounds(demo_run, tmp_path, monkeypatch):
     import shutil
 
-    from nbutils import augment, retrain, rundata
-    from nbutils.selection import read_selection
-    from nbutils.training import TrainConfig
+    from nbutils.data.splits import read_split
+    from nbutils.retrain import augment, stage
+    from nbutils.retrain.mix import build_mix
+    from nbutils.retrain.rounds import map_regions, rounds_table
+    from nbutils.retrain.teacher import resolve_teacher
+    from nbutils.map.selection import read_selection
+    from nbutils.train.config import TrainConfig
     shutil.copytree(demo_run[0], tmp_path / "ci2", ignore=shutil.ignore_patterns("checkpoints", "predictions"))
     monkeypatch.setenv("NBUTILS_OUTPUTS", str(tmp_path))
-    train = rundata.read_split("ci2", "train")
+    train = read_split("ci2", "train")
     sel, meta = read_selection("ci2", train["example_id"])
-    mix, _ = retrain.build_mix(sel.merge(train[["example_id", "gold_label"]], on="example_id"), 120,
-                               {"ambiguous": 0.5, "hard-to-learn": 0.25, "easy-to-learn": 0.25}, seed=0)
+    mix, _ = build_mix(sel.merge(train[["example_id", "gold_label"]], on="example_id"), 120,
+                       {"ambiguous": 0.5, "hard-to-learn": 0.25, "easy-to-learn": 0.25}, seed=0)
     ambiguous = train[train["example_id"].isin(mix.loc[mix["region"] == "ambiguous", "example_id"])]
     aug, report = augment.augment(ambiguous, 20, ["there-insertion", "coordination-swap"], seed=0)
     assert report["made"] == 20
     both = augment.add_to_mix(mix, aug)
     cfg = TrainConfig(epochs=1, batch_size=16, learning_rate=1e-4, dynamics_mode="off", save_checkpoints=False, progress_bar=False)
-    summary = retrain.retrain_run("ci2", both, weights={"ambiguous": 2.0}, cfg=cfg, curriculum=["easy-to-learn", "ambiguous", "hard-to-learn"],
-                                  held={}, max_length=64, extra_pairs=aug, teacher=retrain.resolve_teacher("ci2", "model"), rounds=2,
-                                  regions=retrain.map_regions(meta["thresholds"]), out_name="kd")
+    summary = stage.run_stage("ci2", both, weights={"ambiguous": 2.0}, cfg=cfg, curriculum=["easy-to-learn", "ambiguous", "hard-to-learn"],
+                              held={}, max_length=64, extra_pairs=aug, teacher=resolve_teacher("ci2", "model"), rounds=2,
+                              regions=map_regions(meta["thresholds"]), out_name="kd")
     assert summary["teacher"].endswith("model") and summary["augmented"] == 20 and summary["rounds"] == 2
     assert [len(m) for m in summary["round_maps"]] == [140, 140]
     assert set(summary["round_maps"][1]["example_id"]) == set(both["example_id"])
     assert {h["round"] for h in summary["history"]} == {1, 2}
     assert (tmp_path / "ci2" / "kd" / "config.json").exists() and (tmp_path / "ci2" / "kd_round1" / "config.json").exists()
-    table = retrain.rounds_table(both, summary["round_maps"])
+    table = rounds_table(both, summary["round_maps"])
     assert list(table.index) == [1, 2] and (table.drop(columns="ambiguous before").sum(axis=1) == table["ambiguous before"]).all()
 
 
 def test_a_teacher_with_another_label_set_is_rejected(demo_run, tmp_path):
     from transformers import ElectraConfig, ElectraForSequenceClassification
     from nbutils.errors import WorkbookError
-    from nbutils.retrain import teacher_logits
+    from nbutils.retrain.teacher import teacher_logits
     cfg = ElectraConfig(vocab_size=100, embedding_size=16, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                         intermediate_size=32, num_labels=2, id2label={0: "entailment", 1: "non-entailment"})
     ElectraForSequenceClassification(cfg).save_pretrained(tmp_path / "binary")
@@ -222,8 +226,8 @@ def test_a_teacher_with_another_label_set_is_rejected(demo_run, tmp_path):
 def test_live_map_in_a_real_jupyterlab(demo_run, tmp_path):
     """JupyterLab on 127.0.0.1 in headless Chromium: run notebook 03, move a slider, the counts follow Python's."""
     import nbformat
-    from nbutils.cartography import Thresholds, assign_regions
-    from nbutils.labdriver import jupyter_lab, parse_counts, run_notebook_and_move_slider
+    from nbutils.map.regions import Thresholds, assign_regions
+    from support.labdriver import jupyter_lab, parse_counts, run_notebook_and_move_slider
     run = demo_run[0]
     nb = nbformat.read(run / "notebooks" / "03_data_map.ipynb", as_version=4)  # as papermill ran it: run_name is injected
     for cell in nb.cells:

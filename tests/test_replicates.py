@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from nbutils import replicates
-from nbutils.compare_stage import comparison_table
+from nbutils.compare import replicates
+from nbutils.compare.stage import comparison_table
 from nbutils.errors import WorkbookError
 
 N = 200
@@ -41,7 +41,7 @@ def test_effect_across_runs_matches_a_hand_computed_t_interval(outputs):
     assert row["t_test_p"] == pytest.approx(2 * stats.t.sf(0.10 / (sd / np.sqrt(3)), 2))
     assert row["mean_baseline"] == pytest.approx(0.6) and row["mean_accuracy"] == pytest.approx(0.7)
     assert table.loc[("contrast", "retrained"), "mean_diff"] == pytest.approx(-0.10)
-    from nbutils.plots import across_runs_figure
+    from nbutils.compare.figures import across_runs_figure
     long = replicates.differences(_comparison(20, -20), ["seed1", "seed2"])
     assert list(long["run"].unique()) == [replicates.THIS_RUN, "seed1", "seed2"] and len(long) == 6
     assert across_runs_figure(long, table) is not None
@@ -52,6 +52,6 @@ def test_no_other_runs_is_an_empty_table_and_a_missing_run_is_named(outputs):
     with pytest.raises(WorkbookError, match="'seed9'.*notebook 05"):
         replicates.across_runs(_comparison(5, 5), ["seed9"])
     assert not (outputs / "seed9").exists(), "checking a run must not create its folder"
-    from nbutils.preflight import check_inputs
+    from nbutils.run.preflight import check_inputs
     with pytest.raises(WorkbookError, match="seed_runs names 'seed9'"):
         check_inputs({"seed_runs": ["seed9"]})

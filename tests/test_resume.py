@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from nbutils import dynamics as dyn
+from nbutils.train import dynamics as dyn
 from nbutils.paths import PROJECT_ROOT
 
 ARGS = ["-m", "nbutils", "train", "--profile", "demo", "-p", "demo_train_size=2000", "-p", "epochs=3", "-p", "batch_size=16"]

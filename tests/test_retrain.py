@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from nbutils.errors import WorkbookError
-from nbutils.retrain import build_mix, curriculum_stages, region_weights
+from nbutils.retrain.mix import build_mix, curriculum_stages, region_weights
 
 SHARES = {"ambiguous": 0.5, "hard-to-learn": 0.25, "easy-to-learn": 0.25}
 
@@ -61,7 +61,7 @@ def test_distillation_loss_matches_a_hand_computation():
     import math
 
     import torch
-    from nbutils.training import distillation_loss
+    from nbutils.train.trainer import distillation_loss
     student, teacher = torch.tensor([[2.0, 0.0, -1.0]]), torch.tensor([[0.5, 1.5, -0.5]])
     t, alpha = 2.0, 0.3
     p_t = [math.exp(x / t) for x in (0.5, 1.5, -0.5)]
@@ -79,7 +79,7 @@ def test_distillation_loss_matches_a_hand_computation():
 
 
 def test_augmentation_keeps_labels_links_sources_and_marks_rows():
-    from nbutils.augment import add_to_mix, augment
+    from nbutils.retrain.augment import add_to_mix, augment
     pairs = pd.DataFrame({"example_id": ["a", "b", "c", "d"],
                           "premise": ["A dog runs in a field.", "Two men talk.", "A man and a woman sit.", "A cat sleeps."],
                           "hypothesis": ["A dog is running outside.", "Two men are talking.", "A man and a woman are sitting.", "A cat is awake."],
@@ -98,7 +98,7 @@ def test_augmentation_keeps_labels_links_sources_and_marks_rows():
 
 
 def test_rounds_table_follows_previously_ambiguous_pairs():
-    from nbutils.retrain import rounds_table
+    from nbutils.retrain.rounds import rounds_table
     mix = pd.DataFrame({"example_id": list("abcde"), "region": ["ambiguous"] * 3 + ["easy-to-learn", "hard-to-learn"]})
     r1 = pd.DataFrame({"example_id": list("abcde"), "round": 1, "region": ["easy-to-learn", "ambiguous", "other", "ambiguous", "hard-to-learn"]})
     r2 = pd.DataFrame({"example_id": list("abcde"), "round": 2, "region": ["easy-to-learn", "easy-to-learn", "other", "hard-to-learn", "hard-to-learn"]})

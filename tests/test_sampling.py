@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nbutils.sampling import RegionBalancedBatchSampler
+from nbutils.retrain.sampler import RegionBalancedBatchSampler
 
 
 def test_every_batch_mixes_regions_in_the_sets_proportions():
@@ -22,16 +22,17 @@ def test_every_batch_mixes_regions_in_the_sets_proportions():
 
 def test_retrain_trainer_uses_it(tmp_path):
     import pandas as pd
-    from nbutils.demo_data import make_demo
-    from nbutils.encode import encode_pairs
-    from nbutils.models import load_model_and_tokenizer
-    from nbutils.training import TrainConfig, build_trainer
+    from nbutils.data.demo import make_demo
+    from nbutils.data.encode import encode_pairs
+    from nbutils.train.config import TrainConfig
+    from nbutils.train.models import load_model_and_tokenizer
+    from nbutils.train.trainer import build_trainer
     d = make_demo(n_train=200, n_validation=30, seed=2)["train"]
     regions = np.array(["ambiguous"] * 100 + ["hard-to-learn"] * 50 + ["easy-to-learn"] * 50)
     model, tok = load_model_and_tokenizer("random:tiny", train_texts=pd.concat([d["premise"], d["hypothesis"]]).tolist())
     trainer = build_trainer(model, tok, TrainConfig(batch_size=16, progress_bar=False, save_checkpoints=False),
                             encode_pairs(tok, d, 48), d["example_id"].to_numpy(dtype=object), tmp_path, None,
-                            batch_regions=regions)
+                            batch_sampler=RegionBalancedBatchSampler(regions, 16, seed=0))
     for batch in trainer.get_train_dataloader():
         r = regions[batch["example_index"].numpy()]
         assert abs((r == "ambiguous").sum() - len(r) / 2) <= 1 and abs((r == "hard-to-learn").sum() - len(r) / 4) <= 1

@@ -6,7 +6,7 @@ import gzip
 import pytest
 
 from nbutils.errors import WorkbookError
-from nbutils.snli import load_pairs, pair_id
+from nbutils.data.pairs import load_pairs, pair_id
 
 
 def test_real_validation_split_counts(shared_data):
@@ -91,8 +91,8 @@ def test_missing_file(tmp_path):
 
 def test_column_map_and_tokenized_cache(tmp_path, monkeypatch):
     import nbutils.paths as paths
-    from nbutils.encode import encode_pairs, encode_pairs_cached
-    from nbutils.models import build_wordpiece_tokenizer
+    from nbutils.data.encode import encode_pairs, encode_pairs_cached
+    from nbutils.data.tokenizers import build_wordpiece_tokenizer
     p = tmp_path / "pairs.tsv"
     p.write_text("s1\ts2\ty\tuid\nA man runs.\tA person moves.\tentailment\tu1\nA cat eats.\tNobody eats.\tcontradiction\tu2\n")
     table, _ = load_pairs(str(p), columns={"premise": "s1", "hypothesis": "s2", "gold_label": "y", "example_id": "uid"})

@@ -5,12 +5,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nbutils import dynamics as dyn
-from nbutils.demo_data import make_demo
-from nbutils.encode import encode_pairs
+from nbutils.train import dynamics as dyn
+from nbutils.data.demo import make_demo
+from nbutils.data.encode import encode_pairs
 from nbutils.errors import WorkbookError
-from nbutils.models import load_model_and_tokenizer
-from nbutils.training import TrainConfig, train
+from nbutils.train.config import TrainConfig
+from nbutils.train.models import load_model_and_tokenizer
+from nbutils.train.trainer import train
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +56,9 @@ def _one_by_one_logits(model, data) -> np.ndarray:
 
 def test_predictions_come_back_in_table_order(demo):
     """predict batches the pairs longest first and still returns row i for pair i, equal to unbatched logits."""
-    from nbutils.evaluate import PROB_COLUMNS, predict
-    from nbutils.dynamics import softmax
-    from nbutils.training import eval_order
+    from nbutils.compare.predict import PROB_COLUMNS, predict
+    from nbutils.train.dynamics import softmax
+    from nbutils.train.trainer import eval_order
     d, texts = demo
     model, tok = load_model_and_tokenizer("random:tiny", train_texts=texts, max_length=48, seed=3)
     table = d["validation"]
@@ -80,8 +81,8 @@ def test_weights_reach_the_loss(demo):
     """Doubling one example's weight doubles its gradient contribution: checked on the real Trainer loss."""
     import torch
     from transformers import TrainingArguments
-    from nbutils.encode import PadCollator
-    from nbutils.training import DynamicsTrainer
+    from nbutils.data.encode import PadCollator
+    from nbutils.train.trainer import DynamicsTrainer
     d, texts = demo
     model, tok = load_model_and_tokenizer("random:tiny", train_texts=texts, max_length=48)
     data = encode_pairs(tok, d["train"].head(4), 48)
@@ -98,7 +99,7 @@ def test_weights_reach_the_loss(demo):
 def test_padded_batches_hold_each_items_tokens(demo):
     """The collator's batch (built by fancy indexing) holds every item's tokens, then padding, in the order asked."""
     import torch
-    from nbutils.encode import PadCollator
+    from nbutils.data.encode import PadCollator
     d, texts = demo
     _, tok = load_model_and_tokenizer("random:tiny", train_texts=texts, max_length=48)
     data = encode_pairs(tok, d["train"].head(50), 48).with_weights(np.linspace(0.5, 2, 50).astype(np.float32))

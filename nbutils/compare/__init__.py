@@ -1,0 +1,1 @@
+"""Notebook 05 · compare: predictions, statistics, flips, replicate runs, the stage, and the evaluate command."""

@@ -1,0 +1,38 @@
+"""Notebook 05's figures: accuracy with intervals, and the effect across replicate runs."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+
+def accuracy_ci_figure(table: pd.DataFrame):
+    """Accuracy per model and data set with 95% bootstrap intervals."""
+    t = table.reset_index()
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    data_sets = list(dict.fromkeys(t["data"]))
+    models = list(dict.fromkeys(t["model"]))
+    width = 0.8 / len(models)
+    for i, m in enumerate(models):
+        g = t[t["model"] == m].set_index("data").loc[data_sets]
+        x = np.arange(len(data_sets)) + i * width
+        ax.bar(x, g["accuracy"], width, label=m, yerr=[g["accuracy"] - g["ci_low"], g["ci_high"] - g["accuracy"]], capsize=3)
+    ax.set_xticks(np.arange(len(data_sets)) + width * (len(models) - 1) / 2, data_sets)
+    ax.set(ylabel="accuracy", ylim=(0, 1), title="accuracy with 95% bootstrap intervals")
+    ax.legend()
+    return fig
+
+
+def across_runs_figure(differences: pd.DataFrame, summary: pd.DataFrame):
+    """Each run's difference to the baseline per data set (nbutils.compare.replicates), with the mean and its 95% t-interval."""
+    long = differences.assign(label=differences["data"] + " · " + differences["model"])
+    s = summary.reset_index().assign(label=lambda d: d["data"] + " · " + d["model"])
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * long["label"].nunique()))
+    sns.stripplot(data=long, x="diff", y="label", hue="run", ax=ax, size=7, jitter=False)
+    ax.errorbar(s["mean_diff"], s["label"], xerr=[s["mean_diff"] - s["ci_low"], s["ci_high"] - s["mean_diff"]],
+                fmt="D", color="black", capsize=4, label="mean, 95% t-interval")
+    ax.axvline(0, color="grey", lw=1)
+    ax.set(xlabel="accuracy difference to the baseline", ylabel="", title=f"retraining's effect in {long['run'].nunique()} runs")
+    ax.legend(fontsize=8, loc="best")
+    return fig

@@ -1,0 +1,203 @@
+"""Load NLI pairs from the hub or local files into one table, counting every row dropped.
+
+Pair table (pandas DataFrame; also the run's `data/<split>.parquet` files):
+    example_id   str   stable id: the SNLI pairID where the source has one, else `sha1-<16 hex>` of
+                       the whitespace-normalised premise TAB hypothesis
+    premise      str
+    hypothesis   str
+    gold_label   int   0 entailment, 1 neutral, 2 contradiction (nbutils.labels.LABELS)
+    original_id  str   optional: contrast sets, the pair this one was derived from
+    perturbation str   optional: contrast sets, the kind of change
+    planted      str   optional: demo data, the structure planted by the generator
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import WorkbookError
+from ..labels import LABEL_ALIASES, NO_GOLD
+
+REQUIRED = ("premise", "hypothesis", "gold_label")
+OPTIONAL = ("original_id", "perturbation", "planted", "rule", "generated", "original_label")
+# Column names seen in SNLI releases and common exports, mapped to ours.
+COLUMN_ALIASES = {
+    "sentence1": "premise", "sentence2": "hypothesis", "text_a": "premise", "text_b": "hypothesis",
+    "label": "gold_label", "gold_label": "gold_label",
+    "pairID": "example_id", "pair_id": "example_id", "id": "example_id", "guid": "example_id",
+}
+HUB_DATASET = "stanfordnlp/snli"
+
+
+@dataclass
+class LoadReport:
+    """What a load kept and dropped, per reason; shown by notebook 01 and stored in the run."""
+
+    source: str
+    rows_read: int = 0
+    kept: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    def drop(self, reason: str, n: int) -> None:
+        if n:
+            self.dropped[reason] = self.dropped.get(reason, 0) + int(n)
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "rows_read": self.rows_read, "kept": self.kept, "dropped": dict(self.dropped)}
+
+
+def pair_id(premise: str, hypothesis: str) -> str:
+    """Content hash id for sources without one; stable across runs and machines."""
+    norm = " ".join(premise.split()) + "\t" + " ".join(hypothesis.split())
+    return "sha1-" + hashlib.sha1(norm.encode("utf-8")).hexdigest()[:16]
+
+
+def load_pairs(source: str | Path, *, split: str = "train", limit: int = 0, seed: int = 0,
+               columns: dict[str, str] | None = None) -> tuple[pd.DataFrame, LoadReport]:
+    """Pairs from a local file or, for `hub:<dataset id>`, the Hugging Face hub; `limit` samples stratified by label.
+
+    `columns` maps our names to the file's, e.g. {"premise": "s1", "hypothesis": "s2", "gold_label": "y", "example_id": "uid"}.
+    """
+    source = str(source)
+    if source.startswith("hub:"):
+        raw = _read_hub(source[4:] or HUB_DATASET, split)
+    else:
+        raw = read_table(Path(source))
+    if columns:
+        absent = [theirs for theirs in columns.values() if theirs not in raw.columns]
+        if absent:
+            raise WorkbookError(f"{source}: column map names {absent}, which the file lacks; found {list(raw.columns)}.")
+        raw = raw.rename(columns={theirs: ours for ours, theirs in columns.items()})
+    table, report = normalise(raw, source)
+    if limit and limit < len(table):
+        table = stratified_sample(table, limit, seed)
+        report.drop(f"not sampled (limit={limit})", report.kept - len(table))
+        report.kept = len(table)
+    return table.reset_index(drop=True), report
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Raw rows of a JSON Lines / CSV / TSV / Parquet file (optionally .gz), all columns as read."""
+    if not path.exists():
+        raise WorkbookError(f"{path}: file not found. Check the path, or use --profile demo to run without data.")
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith(".parquet"):
+        return pd.read_parquet(path)
+    try:
+        text = _read_text(path)
+    except UnicodeDecodeError as err:
+        line = _read_bytes(path)[: err.start].count(b"\n") + 1
+        raise WorkbookError(f"{path}, line {line}: bytes that are not UTF-8. Re-save the file as UTF-8.") from None
+    if not text.strip():
+        raise WorkbookError(f"{path}: the file is empty. Point to a file with premise, hypothesis and label columns.")
+    if name.endswith((".jsonl", ".json")):
+        return _parse_jsonl(text, path)
+    if name.endswith((".csv", ".tsv", ".txt")):
+        sep = "," if name.endswith(".csv") else "\t"
+        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL if sep == "," else csv.QUOTE_NONE)
+    raise WorkbookError(f"{path}: unknown file type. Use .jsonl, .csv, .tsv, .txt (SNLI release) or .parquet, optionally gzipped.")
+
+
+def normalise(raw: pd.DataFrame, source: str) -> tuple[pd.DataFrame, LoadReport]:
+    """Map columns and labels to the pair table, dropping unlabelled rows (counted) and failing on bad rows."""
+    report = LoadReport(source=source, rows_read=len(raw))
+    df = raw.rename(columns=_column_mapping(list(raw.columns)))
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise WorkbookError(f"{source}: missing column(s) {missing}; found {list(raw.columns)}. "
+                            "Rename them, or map them (sentence1/sentence2/gold_label and premise/hypothesis/label are understood).")
+    labels = df["gold_label"].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip().lower())
+    unlabeled = labels.isin(NO_GOLD)
+    report.drop("no gold label (-1 or '-')", int(unlabeled.sum()))
+    df, labels = df[~unlabeled].copy(), labels[~unlabeled]
+    unknown = ~labels.isin(LABEL_ALIASES.keys())
+    if unknown.any():
+        row = int(np.flatnonzero(unknown.to_numpy())[0])
+        raise WorkbookError(f"{source}, row {df.index[row] + 2 if _is_csv(source) else df.index[row] + 1}: unknown label "
+                            f"{labels.iloc[row]!r}. Use 0/1/2 or entailment/neutral/contradiction.")
+    df["gold_label"] = labels.map(LABEL_ALIASES).astype("int64")
+    for col in ("premise", "hypothesis"):
+        df[col] = df[col].fillna("").astype(str).str.strip()
+        empty = df[col] == ""
+        if empty.any():
+            raise WorkbookError(f"{source}, row {df.index[empty.to_numpy()][0] + 1}: empty {col}. Fix or remove that row.")
+    if "example_id" not in df.columns:
+        df["example_id"] = [pair_id(p, h) for p, h in zip(df["premise"], df["hypothesis"])]
+    df["example_id"] = df["example_id"].astype(str)
+    df = _drop_duplicates(df, source, report)
+    keep = ["example_id", "premise", "hypothesis", "gold_label"] + [c for c in OPTIONAL if c in df.columns]
+    report.kept = len(df)
+    return df[keep].reset_index(drop=True), report
+
+
+def _column_mapping(columns: list[str]) -> dict[str, str]:
+    """Rename the first alias found for each target column; later aliases stay as they are."""
+    mapping, taken = {}, set(columns)
+    for c in columns:
+        target = COLUMN_ALIASES.get(c)
+        if target and target != c and target not in taken:
+            mapping[c] = target
+            taken.add(target)
+    return mapping
+
+
+def stratified_sample(table: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """n rows keeping the label shares, reproducible for a seed."""
+    shares = table["gold_label"].value_counts(normalize=True).sort_index()
+    quotas = np.floor(shares * n).astype(int)
+    quotas.iloc[: n - quotas.sum()] += 1
+    parts = [g.sample(n=int(quotas[lab]), random_state=seed) for lab, g in table.groupby("gold_label")]
+    return pd.concat(parts).sort_index()
+
+
+def _drop_duplicates(df: pd.DataFrame, source: str, report: LoadReport) -> pd.DataFrame:
+    dup = df.duplicated("example_id", keep=False)
+    if not dup.any():
+        return df
+    same = df[dup].duplicated(["example_id", "premise", "hypothesis", "gold_label"], keep=False)
+    conflict = df[dup][~same]
+    if len(conflict):
+        ex = conflict.iloc[0]["example_id"]
+        raise WorkbookError(f"{source}: id {ex!r} appears with different content (rows "
+                            f"{', '.join(str(i + 1) for i in df.index[df['example_id'] == ex][:3])}). Give each pair its own id.")
+    before = len(df)
+    df = df.drop_duplicates("example_id")
+    report.drop("exact duplicate rows", before - len(df))
+    return df
+
+
+def _parse_jsonl(text: str, path: Path) -> pd.DataFrame:
+    rows = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as err:
+            raise WorkbookError(f"{path}, line {lineno}: not valid JSON ({err.msg}). Fix that line or remove it.") from None
+    return pd.DataFrame(rows)
+
+
+def _read_bytes(path: Path) -> bytes:
+    return gzip.open(path).read() if path.name.endswith(".gz") else path.read_bytes()
+
+
+def _read_text(path: Path) -> str:
+    return _read_bytes(path).decode("utf-8")
+
+
+def _is_csv(source: str) -> bool:
+    return source.lower().removesuffix(".gz").endswith((".csv", ".tsv", ".txt"))
+
+
+def _read_hub(dataset_id: str, split: str) -> pd.DataFrame:
+    from .hub import load_hub_split
+    return load_hub_split(dataset_id, split)

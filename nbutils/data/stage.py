@@ -1,0 +1,66 @@
+"""Notebook 01's stage: load every split and contrast set a run names, sample to the limits, write them into the run.
+
+A split's source is a path, `hub:<dataset id>` (e.g. hub:stanfordnlp/snli), `demo` (generated here) or "" (none).
+A contrast source may also be `generated`: rule-made perturbations of the run's validation split
+(nbutils.contrast.generator), also written as `contrast/generated_contrast.jsonl` for review.
+"""
+from __future__ import annotations
+
+from .. import paths
+from ..contrast import generator
+from ..errors import WorkbookError
+from .demo import make_demo
+from .pairs import LoadReport, load_pairs, stratified_sample
+from .splits import write_splits
+
+
+def run_stage(run_name: str, *, train_file: str, validation_file: str, test_file: str = "",
+                   contrast_files: list[str] | None = None, limit_train: int = 0, limit_validation: int = 0,
+                   demo_train_size: int = 4000, seed: int = 42, column_map: dict[str, str] | None = None,
+                   generated_contrast_size: int = 600) -> dict:
+    """Load every split named, sample to the limits, write them into the run; returns tables and reports."""
+    sources = {"train": train_file, "validation": validation_file, "test": test_file}
+    limits = {"train": limit_train, "validation": limit_validation, "test": 0}
+    demo = make_demo(n_train=demo_train_size, seed=seed) if "demo" in (*sources.values(), *(contrast_files or [])) else {}
+    tables, reports = {}, {}
+    for split, source in sources.items():
+        if not source:
+            continue
+        if source == "demo":
+            table = demo.get(split)
+            if table is None:
+                raise WorkbookError(f"the demo generator has no {split} split; point {split}_file at a file or leave it empty.")
+            report = LoadReport(source="demo", rows_read=len(table), kept=len(table))
+            if limits[split] and limits[split] < len(table):
+                table = stratified_sample(table, limits[split], seed).reset_index(drop=True)
+                report.drop(f"not sampled (limit={limits[split]})", report.kept - len(table))
+                report.kept = len(table)
+        else:
+            table, report = load_pairs(_source(source), split=split, limit=limits[split], seed=seed, columns=column_map)
+        tables[split], reports[split] = table, report.as_dict()
+    for need in ("train", "validation"):
+        if need not in tables:
+            raise WorkbookError(f"{need}_file is empty: the workbook needs a {need} split (a path, hub:stanfordnlp/snli, or demo).")
+    contrasts = {}
+    for source in contrast_files or []:
+        if source == "demo":
+            name, table, report = "demo_contrast", demo["contrast"], LoadReport("demo", len(demo["contrast"]), len(demo["contrast"]))
+        elif source == "generated":
+            name = "generated_contrast"
+            table, gen = generator.generate(tables["validation"], generated_contrast_size, seed)
+            report = LoadReport(f"generated from {gen['pairs_available']:,} validation pairs", generated_contrast_size, len(table))
+            if "short" in gen:
+                report.drop(f"too few pairs met the rules' guards ({gen['short']})", sum(gen["short"].values()))
+            generator.write_jsonl(table, paths.run_data_dir(run_name) / "contrast" / f"{name}.jsonl")
+        else:
+            path = paths.resolve_input(source)
+            name = path.name.split(".")[0]
+            table, report = load_pairs(str(path), columns=column_map)
+        contrasts[name] = table
+        reports[f"contrast:{name}"] = report.as_dict()
+    write_splits(run_name, tables, contrasts, reports)
+    return {"splits": tables, "contrast": contrasts, "reports": reports}
+
+
+def _source(source: str) -> str:
+    return source if source.startswith("hub:") else str(paths.resolve_input(source))

@@ -1,0 +1,37 @@
+"""Data-map metrics, vectorised over the (examples × logging points) dynamics matrix.
+
+Formulas follow the original Dataset Cartography code (allenai/cartography, `compute_train_dy_metrics`):
+confidence = mean gold probability; variability = population standard deviation (np.std);
+correctness = fraction of points predicted right; forgetfulness = learned→forgotten transitions,
+with never-learned examples marked apart (the original stores 1000; we store -1 and `never_learned`);
+threshold_closeness = confidence · (1 − confidence).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import WorkbookError
+from ..train.dynamics import DynamicsMatrix
+
+
+def forgetfulness(correct: np.ndarray) -> np.ndarray:
+    """Learned→forgotten transitions per row of a boolean (examples × points) array; -1 if never learned."""
+    c = correct.astype(np.int8)
+    forgot = ((c[:, :-1] == 1) & (c[:, 1:] == 0)).sum(axis=1)
+    return np.where(c.any(axis=1), forgot, -1)
+
+
+def compute_metrics(m: DynamicsMatrix) -> pd.DataFrame:
+    """One row per example with every cartography metric."""
+    if m.n_points < 2:
+        raise WorkbookError(f"the dynamics hold {m.n_points} logging point(s); variability needs at least 2. "
+                            "Train for more epochs or set logs_per_epoch > 1 (dynamics_mode='eval_pass').")
+    conf = m.gold_prob.mean(axis=1)
+    forget = forgetfulness(m.correct)
+    return pd.DataFrame({
+        "example_id": m.example_ids, "gold_label": m.gold_label, "confidence": conf,
+        "variability": m.gold_prob.std(axis=1), "correctness": m.correct.mean(axis=1),
+        "correct_count": m.correct.sum(axis=1), "forgetfulness": forget, "never_learned": forget < 0,
+        "threshold_closeness": conf * (1 - conf),
+    })

@@ -1,0 +1,92 @@
+"""Regions of the map: the mission's thresholds or the paper's ranking, and the counts a person reads off them."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import WorkbookError
+from ..labels import LABELS
+
+REGIONS = ("easy-to-learn", "ambiguous", "hard-to-learn", "other")
+
+
+@dataclass
+class Thresholds:
+    """Region bounds; defaults are the mission's."""
+
+    easy_min_confidence: float = 0.8
+    easy_max_variability: float = 0.1
+    hard_max_confidence: float = 0.4
+    hard_max_variability: float = 0.4
+    ambiguous_min_confidence: float = 0.4
+    ambiguous_max_confidence: float = 0.6
+    ambiguous_min_variability: float = 0.3
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if not 0.0 <= value <= 1.0:
+                raise WorkbookError(f"{name}={value}: thresholds are probabilities or deviations between 0 and 1.")
+        if self.ambiguous_min_confidence > self.ambiguous_max_confidence:
+            raise WorkbookError(f"ambiguous_min_confidence={self.ambiguous_min_confidence} is above "
+                                f"ambiguous_max_confidence={self.ambiguous_max_confidence}: swap them.")
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: float(v) for k, v in asdict(self).items()}
+
+
+def assign_regions(metrics: pd.DataFrame, t: Thresholds) -> pd.Series:
+    """Region per example by thresholds; an example meeting several takes the first of ambiguous, hard, easy."""
+    conf, var = metrics["confidence"].to_numpy(), metrics["variability"].to_numpy()
+    amb = (conf >= t.ambiguous_min_confidence) & (conf <= t.ambiguous_max_confidence) & (var > t.ambiguous_min_variability)
+    hard = (conf < t.hard_max_confidence) & (var < t.hard_max_variability)
+    easy = (conf > t.easy_min_confidence) & (var < t.easy_max_variability)
+    codes = np.select([amb, hard, easy], [REGIONS.index("ambiguous"), REGIONS.index("hard-to-learn"), REGIONS.index("easy-to-learn")],
+                      default=REGIONS.index("other"))
+    return pd.Series(np.array(REGIONS, dtype=object)[codes], index=metrics.index, name="region")
+
+
+def assign_regions_by_rank(metrics: pd.DataFrame, percent: float = 33.0) -> pd.Series:
+    """The paper's mode: top percent by variability ambiguous, then lowest confidence hard, highest easy."""
+    n = len(metrics)
+    k = int(round(n * percent / 100))
+    region = np.full(n, "other", dtype=object)
+    by_var = np.argsort(-metrics["variability"].to_numpy(), kind="stable")
+    region[by_var[:k]] = "ambiguous"
+    by_conf = np.argsort(metrics["confidence"].to_numpy(), kind="stable")
+    free = by_conf[region[by_conf] == "other"]
+    region[free[:k]] = "hard-to-learn"
+    free = by_conf[::-1][region[by_conf[::-1]] == "other"]
+    region[free[:k]] = "easy-to-learn"
+    return pd.Series(region, index=metrics.index, name="region")
+
+
+def regions_for(metrics: pd.DataFrame, thresholds: Thresholds, region_mode: str = "thresholds", rank_percent: float = 33.0) -> pd.Series:
+    """Regions by the thresholds or by the paper's ranking: one switch shared by the map and the retraining rounds."""
+    if region_mode == "thresholds":
+        return assign_regions(metrics, thresholds)
+    if region_mode == "rank":
+        return assign_regions_by_rank(metrics, rank_percent)
+    raise WorkbookError(f"region_mode={region_mode!r}: use 'thresholds' or 'rank'.")
+
+
+def region_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """Counts per region (rows) × gold label (columns), with totals; regions and labels that occur, in fixed order."""
+    r = pd.Categorical(table["region"], categories=REGIONS).codes.astype(np.int64)
+    g = table["gold_label"].to_numpy(dtype=np.int64)
+    counts = np.bincount(r * len(LABELS) + g, minlength=len(REGIONS) * len(LABELS)).reshape(len(REGIONS), len(LABELS))
+    ct = pd.DataFrame(counts, index=pd.Index(REGIONS, name="region"), columns=pd.Index(LABELS, name="gold_label"))
+    ct = ct.loc[ct.sum(axis=1) > 0, ct.sum(axis=0) > 0]
+    ct["total"] = ct.sum(axis=1)
+    ct.loc["total"] = ct.sum(axis=0)
+    return ct
+
+
+def planted_table(table: pd.DataFrame) -> pd.DataFrame | None:
+    """Demo runs: planted structure × region, and mean metrics per planted group."""
+    if "planted" not in table.columns or table["planted"].isna().all():
+        return None
+    ct = pd.crosstab(table["planted"], table["region"])
+    means = table.groupby("planted")[["confidence", "variability", "correctness"]].mean().round(3)
+    return ct.join(means)

@@ -1,0 +1,27 @@
+"""The map table, one row per training pair: written by notebook 03, read by notebooks 04 and 05.
+
+`outputs/<run>/datamap.parquet`: example_id, gold_label, confidence, variability, correctness, correct_count,
+forgetfulness, never_learned, threshold_closeness (nbutils.map.metrics), region (nbutils.map.regions), and the pair's
+text columns (premise, hypothesis, and any optional pair-table column of the run's train split).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import paths
+from ..errors import WorkbookError
+
+MAP_FILE = "datamap.parquet"
+
+
+def write_map(run_name: str, table: pd.DataFrame) -> None:
+    """Write the run's map table."""
+    table.to_parquet(paths.run_dir(run_name) / MAP_FILE, index=False)
+
+
+def read_map(run_name: str) -> pd.DataFrame:
+    """The run's map table; says which notebook to run when it is missing."""
+    path = paths.run_dir(run_name) / MAP_FILE
+    if not path.exists():
+        raise WorkbookError(f"{path} is missing: run notebook 03 (data map) for run {run_name!r} first.")
+    return pd.read_parquet(path)

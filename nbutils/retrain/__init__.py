@@ -1,0 +1,1 @@
+"""Notebook 04 · retrain: the region mix, the balanced sampler, augmentation, the teacher, rounds, the stage."""

@@ -1,0 +1,139 @@
+"""Run notebooks 01→05 with papermill into outputs/<run>/, keep a manifest, resume after failure.
+
+`outputs/<run>/manifest.json`: profile, parameters, package versions, git commit, started/finished, status,
+and per notebook: status (ok | failed | pending), seconds, failed cell, error.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from .. import paths
+from . import profiles
+from ..errors import WorkbookError
+from .preflight import check_inputs
+from .reports import render_html, write_index
+
+PACKAGES = ("torch", "transformers", "datasets", "accelerate", "tokenizers", "numpy", "pandas", "pyarrow", "scipy",
+            "statsmodels", "plotly", "seaborn", "ipywidgets", "papermill", "nbconvert")
+
+
+def notebook_paths(names: tuple[str, ...] = paths.NOTEBOOKS) -> list[Path]:
+    return [paths.NOTEBOOKS_DIR / f"{n}.ipynb" for n in names]
+
+
+def run_pipeline(profile: str = "demo", overrides: dict | None = None, run_name: str | None = None,
+                 resume: bool = False) -> Path:
+    """Execute every notebook in order; returns the run folder. Raises WorkbookError naming the failed cell."""
+    import papermill as pm
+
+    notebooks = notebook_paths()
+    params = profiles.resolve(profile, overrides or {}, notebooks)
+    check_inputs(params)
+    declared = profiles.declared_parameters(notebooks)
+    run_name = run_name or params.get("run_name") or profile
+    params["run_name"] = run_name
+    out = paths.run_dir(run_name)
+    (out / "notebooks").mkdir(exist_ok=True)
+    (out / "reports").mkdir(exist_ok=True)
+    manifest_path = out / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if resume and manifest_path.exists() else None
+    if manifest is None or manifest.get("profile") != profile:
+        manifest = {"run_name": run_name, "profile": profile, "notebooks": {nb.stem: {"status": "pending"} for nb in notebooks}}
+    if resume and manifest.get("parameters") not in (None, params):
+        changed = sorted(k for k in set(params) | set(manifest["parameters"]) if params.get(k) != manifest["parameters"].get(k))
+        print(f"--resume with changed parameters {changed}: finished notebooks keep their earlier results", file=sys.stderr)
+    manifest.update(parameters=params, packages=_versions(), git_commit=_git_commit(), started=_now(), status="running",
+                    device=_device())
+    _save(manifest_path, manifest)
+    _log_to_stderr()
+    for nb in notebooks:
+        entry = manifest["notebooks"][nb.stem]
+        if resume and entry.get("status") == "ok":
+            print(f"[{nb.stem}] done earlier, skipped (--resume)", file=sys.stderr)
+            continue
+        print(f"[{nb.stem}] running …", file=sys.stderr, flush=True)
+        target = out / "notebooks" / nb.name
+        t0 = time.perf_counter()
+        try:
+            pm.execute_notebook(str(nb), str(target), parameters=profiles.for_notebook(params, declared[nb.stem]),
+                                cwd=str(paths.NOTEBOOKS_DIR), kernel_name="python3", progress_bar=False, log_output=True)
+        except pm.PapermillExecutionError as err:
+            entry.update(status="failed", seconds=round(time.perf_counter() - t0, 1), cell=err.exec_count,
+                         error=f"{err.ename}: {err.evalue}")
+            _finish(manifest, manifest_path, out, "failed")
+            raise WorkbookError(f"notebook {nb.stem} failed in cell [{err.exec_count}]: {err.ename}: {_first_line(err.evalue)}\n"
+                                f"  executed notebook: {target}\n  fix it, then rerun with --resume (finished notebooks are skipped).") from None
+        except Exception as err:  # the kernel died, or the executor broke: still one clear message
+            entry.update(status="failed", seconds=round(time.perf_counter() - t0, 1), cell=None, error=f"{type(err).__name__}: {err}")
+            _finish(manifest, manifest_path, out, "failed")
+            raise WorkbookError(f"notebook {nb.stem} could not be executed: {type(err).__name__}: {_first_line(str(err))}\n"
+                                f"  partial notebook: {target}\n  rerun with --resume once fixed.") from None
+        finally:
+            if target.exists():
+                render_html(target, out / "reports" / f"{nb.stem}.html")
+        entry.update(status="ok", seconds=round(time.perf_counter() - t0, 1), error=None)
+        _save(manifest_path, manifest)
+        print(f"[{nb.stem}] ok in {entry['seconds']} s", file=sys.stderr, flush=True)
+    _finish(manifest, manifest_path, out, "ok")
+    return out
+
+
+def _finish(manifest: dict, manifest_path: Path, out: Path, status: str) -> None:
+    manifest.update(status=status, finished=_now(),
+                    total_seconds=round(sum(e.get("seconds", 0) for e in manifest["notebooks"].values()), 1))
+    _save(manifest_path, manifest)
+    write_index(out, manifest)
+
+
+def _save(path: Path, manifest: dict) -> None:
+    path.write_text(json.dumps(manifest, indent=2, default=str))
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": sys.version.split()[0]}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.PROJECT_ROOT, capture_output=True, text=True,
+                              timeout=5).stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _device() -> str:
+    from ..train.trainer import device_name
+    return device_name()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _first_line(text: str) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
+def _log_to_stderr() -> None:
+    """Stream what the notebooks print (papermill's log_output) as plain lines."""
+    log = logging.getLogger("papermill")
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("    %(message)s"))
+        handler.addFilter(lambda r: not r.getMessage().startswith(("Executing Cell", "Ending Cell", "Executing notebook", "Working directory")))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False

