@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# One device call (at most about 8 minutes on an H100; each step has its own time limit so a slow one cannot starve
+# One GPU session (at most about 8 minutes on an H100; each step has its own time limit so a slow one cannot starve
 # the rest): full-epoch timings of the logged setup with batch widths padded to the longest pair (the default) vs
 # rounded to a multiple of 8, prediction order, torch.compile, batch 4096, then where a step's GPU time goes.
-# Prepare here with `bash bench/make_devcarry.sh`; then run(command="bash bench/gpu_session.sh", carry=[".devcarry"]).
+# Prepare with `bash bench/make_devcarry.sh` where the workbook is installed; then, on the GPU machine, in a copy of the
+# repository with .devcarry/: `bash bench/gpu_session.sh`.
 # Results under $OUT. Output unfiltered and unbuffered: a pipe through grep would hold it back if the call is cut off.
 set -uo pipefail
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Fills .devcarry/ (git-ignored) with what bench/gpu_session.sh reads on the device machine, which has neither
+# Fills .devcarry/ (git-ignored) with what bench/gpu_session.sh reads on a GPU machine that has neither
 # ../shared nor the MiniLM package: the SNLI train subset and validation files, and the uncased tokenizer files.
-# Then: run(command="bash bench/gpu_session.sh", carry=[".devcarry"]).
+# Then, on the GPU machine, in a copy of the repository with .devcarry/: bash bench/gpu_session.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared/data}
