@@ -48,7 +48,7 @@ def test_kill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     assert np.allclose(a["gold_prob"], b["gold_prob"], atol=1e-4), "same dynamics as the uninterrupted run"
     s_full = json.loads((tmp_path / "full" / "train_summary.json").read_text())
     s_killed = json.loads((tmp_path / "killed" / "train_summary.json").read_text())
-    assert s_killed["resumed_from"] and s_killed["best_val_accuracy"] == pytest.approx(s_full["best_val_accuracy"], abs=1e-6)
+    assert s_killed["resumed_from"] and s_killed["best_selection_accuracy"] == pytest.approx(s_full["best_selection_accuracy"], abs=1e-6)
     assert resumed.returncode == 0
 
 

@@ -29,7 +29,7 @@ def test_every_example_once_per_point(tmp_path, demo, mode, logs, points):
     cfg = TrainConfig(epochs=2, batch_size=32, learning_rate=1e-3, dynamics_mode=mode, logs_per_epoch=logs,
                       progress_bar=False, save_checkpoints=False)
     trainer, summary = train(model, tok, cfg, data, d["train"]["example_id"].to_numpy(dtype=object),
-                             output_dir=tmp_path / "ck", dynamics_folder=tmp_path / "dyn", validation=encode_pairs(tok, d["validation"], 48))
+                             output_dir=tmp_path / "ck", dynamics_folder=tmp_path / "dyn", selection=encode_pairs(tok, d["validation"], 48))
     records = dyn.read_records(tmp_path / "dyn")
     raw = pd.concat(pd.read_parquet(p) for p in (tmp_path / "dyn").glob("*.parquet"))
     assert len(raw) == len(records) == points * 300, "one record per example per point, none repeated"
@@ -38,7 +38,7 @@ def test_every_example_once_per_point(tmp_path, demo, mode, logs, points):
     assert np.allclose(m.epochs, np.arange(1, points + 1) / logs)
     gold = d["train"].set_index("example_id").loc[m.example_ids, "gold_label"].to_numpy()
     assert (m.gold_label == gold).all() and ((m.gold_prob > 0) & (m.gold_prob < 1)).all()
-    assert len(summary["epochs"]) == 2 and "val_accuracy" in summary["epochs"][-1]
+    assert len(summary["epochs"]) == 2 and "selection_accuracy" in summary["epochs"][-1]
     if mode == "eval_pass":  # the last point is the final model; batches went longest first, records are by id
         last = raw[raw["epoch"] == raw["epoch"].max()].set_index("example_id").loc[d["train"]["example_id"]]
         assert np.allclose(np.stack(last["logits"].to_numpy()), _one_by_one_logits(trainer.model, data), atol=1e-4)

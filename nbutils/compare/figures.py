@@ -36,3 +36,21 @@ def across_runs_figure(differences: pd.DataFrame, summary: pd.DataFrame):
     ax.set(xlabel="accuracy difference to the baseline", ylabel="", title=f"retraining's effect in {long['run'].nunique()} runs")
     ax.legend(fontsize=8, loc="best")
     return fig
+
+
+def effects_figure(table: pd.DataFrame, contrasts: pd.DataFrame | None = None):
+    """One row per arm (difference to the baseline model) and per arm contrast: the difference per data set, 95% CI."""
+    t = table.reset_index()
+    rows = [(f"{m} − {t.loc[t['diff'].isna(), 'model'].iloc[0]}", g) for m, g in t[t["diff"].notna()].groupby("model", sort=False)]
+    if contrasts is not None and len(contrasts):
+        rows += [(name, g) for name, g in contrasts.reset_index().groupby("contrast", sort=False)]
+    fig, axes = plt.subplots(len(rows), 1, figsize=(8, 0.6 + 0.32 * len(rows) * max(len(g) for _, g in rows)), sharex=True, squeeze=False)
+    for ax, (name, g) in zip(axes[:, 0], rows):
+        y = np.arange(len(g))
+        ax.errorbar(g["diff"], y, xerr=[g["diff"] - g["diff_ci_low"], g["diff_ci_high"] - g["diff"]], fmt="o", capsize=3)
+        ax.axvline(0, color="grey", lw=1)
+        ax.set_yticks(y, g["data"])
+        ax.set_title(name, fontsize=9, loc="left")
+    axes[-1, 0].set_xlabel("accuracy difference (95% paired bootstrap interval)")
+    fig.tight_layout()
+    return fig

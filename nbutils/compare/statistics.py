@@ -85,3 +85,9 @@ def compare(preds: dict[str, pd.DataFrame], baseline: str, n_resamples: int = 20
                        mcnemar_p=float(mcnemar(table, exact=True).pvalue))
         rows.append(row)
     return pd.DataFrame(rows).set_index("model")
+
+
+def holm(p_values: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjustment of a family of p-values (statsmodels), in the input order."""
+    from statsmodels.stats.multitest import multipletests
+    return multipletests(np.asarray(p_values, dtype=float), method="holm")[1] if len(p_values) else np.asarray([], dtype=float)

@@ -38,3 +38,9 @@ def read_contrasts(run_name: str) -> dict[str, pd.DataFrame]:
     """Every contrast set of the run, by name."""
     folder = paths.run_data_dir(run_name) / "contrast"
     return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+
+
+def read_split_if_present(run_name: str, split: str) -> pd.DataFrame | None:
+    """A split notebook 01 may not have written (test, model_selection); None when it did not."""
+    path = paths.run_data_dir(run_name) / f"{split}.parquet"
+    return pd.read_parquet(path) if path.exists() else None

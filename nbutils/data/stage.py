@@ -9,6 +9,7 @@ from __future__ import annotations
 from .. import paths
 from ..contrast import generator
 from ..errors import WorkbookError
+from . import holdout
 from .demo import make_demo
 from .pairs import LoadReport, load_pairs, stratified_sample
 from .splits import write_splits
@@ -17,10 +18,13 @@ from .splits import write_splits
 def run_stage(run_name: str, *, train_file: str, validation_file: str, test_file: str = "",
                    contrast_files: list[str] | None = None, limit_train: int = 0, limit_validation: int = 0,
                    demo_train_size: int = 4000, seed: int = 42, column_map: dict[str, str] | None = None,
-                   generated_contrast_size: int = 600) -> dict:
-    """Load every split named, sample to the limits, write them into the run; returns tables and reports."""
+                   generated_contrast_size: int = 600, selection_pairs: int = 1000) -> dict:
+    """Load every split named, hold out the model-selection slice, sample to the limits, write them into the run.
+
+    Returns the tables (splits: train, model_selection when selection_pairs > 0, validation, test) and the reports.
+    """
     sources = {"train": train_file, "validation": validation_file, "test": test_file}
-    limits = {"train": limit_train, "validation": limit_validation, "test": 0}
+    limits = {"train": 0, "validation": limit_validation, "test": 0}   # train: the slice comes out before the limit
     demo = make_demo(n_train=demo_train_size, seed=seed) if "demo" in (*sources.values(), *(contrast_files or [])) else {}
     tables, reports = {}, {}
     for split, source in sources.items():
@@ -58,6 +62,12 @@ def run_stage(run_name: str, *, train_file: str, validation_file: str, test_file
             table, report = load_pairs(str(path), columns=column_map)
         contrasts[name] = table
         reports[f"contrast:{name}"] = report.as_dict()
+    train_report = LoadReport(**{k: v for k, v in reports["train"].items()})
+    tables["train"], held, slice_report = holdout.hold_out(tables["train"], train_report, selection_pairs, limit_train,
+                                                           holdout.scored_ids(tables, contrasts), seed, train_file)
+    reports["train"] = train_report.as_dict()
+    if len(held):
+        tables[holdout.SPLIT], reports[holdout.SPLIT] = held, slice_report.as_dict()
     write_splits(run_name, tables, contrasts, reports)
     return {"splits": tables, "contrast": contrasts, "reports": reports}
 

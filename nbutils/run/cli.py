@@ -88,7 +88,7 @@ def _train(args) -> int:
     if state.is_main_process:
         data_stage.run_stage(run_name, **{k: params[k] for k in (
             "train_file", "validation_file", "test_file", "contrast_files", "limit_train", "limit_validation",
-            "demo_train_size", "seed", "column_map", "generated_contrast_size")})
+            "demo_train_size", "seed", "column_map", "generated_contrast_size", "selection_pairs")})
     state.wait_for_everyone()
     cfg = TrainConfig(**{k: params[k] for k in (
         "epochs", "batch_size", "eval_batch_size", "learning_rate", "warmup_ratio", "seed", "dynamics_mode",
@@ -96,7 +96,7 @@ def _train(args) -> int:
     summary = train_stage.run_stage(run_name, model=params["model"], tokenizer=params["tokenizer"], max_length=params["max_length"],
                                  cfg=cfg, export_cartography_format=params["export_cartography_format"])
     if state.is_main_process:
-        print(f"best validation accuracy {summary['best_val_accuracy']}; dynamics in outputs/{run_name}/dynamics/")
+        print(f"{train_stage.choice_line(summary)}; dynamics in outputs/{run_name}/dynamics/")
     return 0
 
 

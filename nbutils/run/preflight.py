@@ -26,6 +26,11 @@ def check_inputs(params: dict) -> None:
         if not (paths.outputs_root() / name / "comparison.csv").exists():
             raise WorkbookError(f"seed_runs names {name!r}, which has no {paths.outputs_root() / name / 'comparison.csv'}. Finish that run "
                                 f"first (python -m nbutils run --profile <profile> -p seed=<n> --run-name {name}), or remove it.")
+    if "arms" in params:   # an unknown arm, or paper arms without a base model to start from, fail before training
+        from ..retrain.arms import FROM_BASE, check_arms, check_base_model
+        check_arms(params["arms"])
+        if set(params["arms"]) & set(FROM_BASE):
+            check_base_model(params.get("model", "random:tiny"))
     generator = "generated" in params.get("contrast_files", [])
     synonyms = params.get("augment_count", 0) and "synonym" in params.get("augment_rules", ["synonym"])
     if generator or synonyms:  # say how to install WordNet now, not minutes later in notebook 01 or 04

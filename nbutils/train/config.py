@@ -25,7 +25,7 @@ class TrainConfig:
     precision: str = "auto"              # auto (bf16 on a GPU that has it, else fp16 on GPU, fp32 on CPU) | bf16 | fp16 | fp32
     num_workers: int = 0                 # dataloader worker processes
     pad_multiple: int = 1                # round each batch's width up to a multiple of this (8 adds 13% tokens on SNLI)
-    save_checkpoints: bool = True        # a checkpoint each epoch, and the best by validation accuracy
+    save_checkpoints: bool = True        # a checkpoint each epoch, and the best on the model-selection slice
     resume: bool = False                 # continue from the newest checkpoint in the output folder
     progress_bar: bool = True            # tqdm bar with pairs/s (an epoch summary line is always printed)
     torch_compile: bool = False          # torch.compile the model (GPU: fuses kernels; the first epoch also compiles)

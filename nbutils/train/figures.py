@@ -10,15 +10,15 @@ from .dynamics import read_matrix
 
 
 def learning_curve_figure(summary: dict):
-    """Training loss and validation accuracy per epoch."""
+    """Training loss and model-selection slice accuracy per epoch (validation is scored only in notebook 05)."""
     h = pd.DataFrame(summary["epochs"])
     fig, ax = plt.subplots(1, 2, figsize=(9, 3.2))
     if "train_loss" in h:
         ax[0].plot(h["epoch"], h["train_loss"], marker="o")
     ax[0].set(title="training loss", xlabel="epoch")
-    if "val_accuracy" in h:
-        ax[1].plot(h["epoch"], h["val_accuracy"], marker="o", color="C2")
-    ax[1].set(title="validation accuracy", xlabel="epoch", ylim=(0, 1))
+    if "selection_accuracy" in h:
+        ax[1].plot(h["epoch"], h["selection_accuracy"], marker="o", color="C2")
+    ax[1].set(title="model-selection slice accuracy", xlabel="epoch", ylim=(0, 1))
     fig.tight_layout()
     return fig
 

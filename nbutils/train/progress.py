@@ -32,14 +32,17 @@ class EpochLine(TrainerCallback):
             torch.cuda.synchronize()
         seconds = time.perf_counter() - self.t0
         self.history.append({"epoch": round(state.epoch, 3), "seconds": seconds, "pairs_per_s": self.pairs_per_epoch / max(seconds, 1e-9)})
+        if args.eval_strategy == "no" and state.is_world_process_zero:  # no evaluation to wait for: say it now
+            self._print(args, self.history[-1], "")
 
     def on_evaluate(self, args, state, control, metrics=None, **kw):
-        key = next((k for k in ("eval_accuracy", "eval_validation_accuracy") if k in (metrics or {})), None)
-        if not state.is_world_process_zero or not self.history or key is None:
+        if not state.is_world_process_zero or not self.history or "eval_selection_accuracy" not in (metrics or {}):
             return
         h = self.history[-1]
-        h["val_accuracy"] = metrics[key]
-        loss = next((x["loss"] for x in reversed(state.log_history) if "loss" in x), float("nan"))
-        h["train_loss"] = loss
+        h["selection_accuracy"] = metrics["eval_selection_accuracy"]
+        h["train_loss"] = next((x["loss"] for x in reversed(state.log_history) if "loss" in x), float("nan"))
+        self._print(args, h, f", train loss {h['train_loss']:.4f}, model-selection slice accuracy {h['selection_accuracy']:.4f}")
+
+    def _print(self, args, h: dict, tail: str) -> None:
         print(f"epoch {h['epoch']:g}/{args.num_train_epochs:g}: {self.pairs_per_epoch:,} pairs in {h['seconds']:.1f} s "
-              f"({h['pairs_per_s']:,.0f} pairs/s), train loss {loss:.4f}, validation accuracy {h['val_accuracy']:.4f}", flush=True)
+              f"({h['pairs_per_s']:,.0f} pairs/s){tail}", flush=True)

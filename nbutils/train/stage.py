@@ -1,8 +1,9 @@
 """Notebook 02's stage, also behind `python -m nbutils train` and torchrun: train the run's model with dynamics.
 
 `outputs/<run>/train_summary.json`: config (every TrainConfig field), seconds, resumed_from, train_loss, epochs (per
-epoch: epoch, seconds, pairs_per_s, val_accuracy, train_loss), best_checkpoint, best_val_accuracy, device, world_size,
-dynamics_logging_s, model, tokenizer, max_length, train_pairs, mean_tokens.
+epoch: epoch, seconds, pairs_per_s, selection_accuracy, train_loss), best_checkpoint, device, world_size,
+dynamics_logging_s, model, tokenizer, max_length, train_pairs, mean_tokens, selection_pairs, best_selection_accuracy,
+selected_by. Which epoch was kept, and on which data, is also in `model/model_choice.json` (nbutils.train.model_choice).
 """
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ import pandas as pd
 
 from .. import paths
 from ..data.encode import encode_pairs_cached
-from ..data.splits import read_split
+from ..data import holdout
+from ..data.splits import read_split, read_split_if_present
 from ..errors import WorkbookError
+from . import model_choice
 from .config import TrainConfig
 from .models import load_model_and_tokenizer
 from .trainer import is_main_process, newest_checkpoint, train
@@ -28,28 +31,39 @@ FINGERPRINT = "run_fingerprint.json"
 def run_stage(run_name: str, *, model: str, tokenizer: str = "", max_length: int = 128, cfg: TrainConfig,
               export_cartography_format: bool = False) -> dict:
     """Fine-tune on the run's train split, write dynamics, the best model and a summary; returns the summary."""
-    train_table, validation = read_split(run_name, "train"), read_split(run_name, "validation")
+    train_table, held = read_split(run_name, "train"), read_split_if_present(run_name, holdout.SPLIT)
     ckpts = paths.checkpoints_dir(run_name)
     fingerprint = {"model": model, "tokenizer": tokenizer, "max_length": max_length, "train_pairs": len(train_table),
                    "train_ids_sha1": hashlib.sha1("\n".join(train_table["example_id"]).encode()).hexdigest()}
     _check_or_start(ckpts, fingerprint, cfg.resume)
     texts = pd.concat([train_table["premise"], train_table["hypothesis"]]).tolist()
     net, tok = load_model_and_tokenizer(model, tokenizer=tokenizer, train_texts=texts, max_length=max_length, seed=cfg.seed)
-    train_set, val_set = encode_pairs_cached(tok, train_table, max_length), encode_pairs_cached(tok, validation, max_length)
+    train_set = encode_pairs_cached(tok, train_table, max_length)
+    selection = encode_pairs_cached(tok, held, max_length) if held is not None else None
     trainer, summary = train(net, tok, cfg, train_set, train_table["example_id"].to_numpy(dtype=object),
                              output_dir=paths.checkpoints_dir(run_name), dynamics_folder=paths.dynamics_dir(run_name),
-                             validation=val_set)
+                             selection=selection)
     summary.update(model=model, tokenizer=tokenizer, max_length=max_length, train_pairs=len(train_set),
+                   selection_pairs=len(held) if held is not None else 0,
                    mean_tokens=float(train_set.lengths.mean()))
     if trainer.is_world_process_zero():
         out = paths.model_dir(run_name)
         trainer.save_model(str(out))
         tok.save_pretrained(str(out))
+        model_choice.write(out, has_slice=selection is not None, eval_sets=[model_choice.SELECTION] if selection is not None else [],
+                           chosen=_chosen(trainer), history=model_choice.history_from_log(trainer.state.log_history))
         (paths.run_dir(run_name) / SUMMARY).write_text(json.dumps(summary, indent=2, default=str))
         if export_cartography_format and cfg.dynamics_mode != "off":
             from .dynamics import write_cartography_jsonl
             write_cartography_jsonl(paths.dynamics_dir(run_name), paths.run_dir(run_name) / "training_dynamics")
     return summary
+
+
+def _chosen(trainer) -> dict | None:
+    """The evaluation whose slice accuracy picked the model (the Trainer keeps the first best epoch)."""
+    best = trainer.state.best_metric
+    history = model_choice.history_from_log(trainer.state.log_history)
+    return next((h for h in history if h.get(model_choice.SELECTION) == best), None) if best is not None else None
 
 
 def _check_or_start(ckpts: Path, fingerprint: dict, resume: bool) -> None:
@@ -68,6 +82,14 @@ def _check_or_start(ckpts: Path, fingerprint: dict, resume: bool) -> None:
         stamp.write_text(json.dumps(fingerprint, indent=2))
 
 
+def choice_line(summary: dict) -> str:
+    """One sentence on which data picked the model and how well it did there."""
+    if summary.get("best_selection_accuracy") is None:
+        return f"model: {summary['selected_by']}"
+    return (f"model: {summary['selected_by']} ({summary['selection_pairs']:,} training pairs held out before mapping): "
+            f"accuracy {summary['best_selection_accuracy']:.4f} there; validation is scored only in notebook 05")
+
+
 def epoch_table(summary: dict) -> pd.DataFrame:
-    """Per-epoch speed, loss and validation accuracy."""
+    """Per-epoch speed, loss and accuracy on the model-selection slice."""
     return pd.DataFrame(summary["epochs"])

@@ -13,6 +13,7 @@ from transformers import Trainer, TrainingArguments
 
 from ..data.encode import EncodedPairs, PadCollator
 from .config import TrainConfig
+from .model_choice import RULE_BEST, RULE_LAST, SELECTION
 from .progress import EpochLine
 from .recorder import DynamicsRecorder
 
@@ -94,12 +95,13 @@ def accuracy(eval_pred) -> dict[str, float]:
     return {"accuracy": float((np.asarray(logits).argmax(-1) == labels).mean())}
 
 
-def training_arguments(cfg: TrainConfig, output_dir: Path, has_eval: bool) -> TrainingArguments:
+def training_arguments(cfg: TrainConfig, output_dir: Path, has_eval: bool, has_slice: bool | None = None) -> TrainingArguments:
     """TrainingArguments tuned for throughput: bf16/fp16, fused AdamW on CUDA, length grouping, no per-step syncs."""
     cuda = torch.cuda.is_available()
     precision = cfg.precision
     if precision == "auto":
         precision = ("bf16" if torch.cuda.is_bf16_supported() else "fp16") if cuda else "fp32"
+    has_slice = has_eval if has_slice is None else has_slice
     save = "epoch" if cfg.save_checkpoints else "no"
     return TrainingArguments(
         output_dir=str(output_dir), num_train_epochs=cfg.epochs, per_device_train_batch_size=cfg.batch_size,
@@ -111,8 +113,8 @@ def training_arguments(cfg: TrainConfig, output_dir: Path, has_eval: bool) -> Tr
         dataloader_num_workers=cfg.num_workers, dataloader_pin_memory=cuda,
         dataloader_persistent_workers=cfg.num_workers > 0,
         eval_strategy="epoch" if has_eval else "no", save_strategy=save,
-        save_total_limit=2 if cfg.save_checkpoints else None, load_best_model_at_end=bool(has_eval and cfg.save_checkpoints),
-        metric_for_best_model="accuracy" if (has_eval and cfg.save_checkpoints) else None, greater_is_better=True,
+        save_total_limit=2 if cfg.save_checkpoints else None, load_best_model_at_end=bool(has_slice and cfg.save_checkpoints),
+        metric_for_best_model=f"{SELECTION}_accuracy" if (has_slice and cfg.save_checkpoints) else None, greater_is_better=True,
         logging_strategy="epoch", logging_nan_inf_filter=False, report_to="none", disable_tqdm=True,
         accelerator_config={"non_blocking": bool(cfg.non_blocking and cuda)},
         remove_unused_columns=False, torch_compile=cfg.torch_compile, save_only_model=False,
@@ -121,16 +123,20 @@ def training_arguments(cfg: TrainConfig, output_dir: Path, has_eval: bool) -> Tr
 
 
 def build_trainer(model, tokenizer, cfg: TrainConfig, train: EncodedPairs, train_ids: np.ndarray, output_dir: Path,
-                  dynamics_folder: Path | None, validation: EncodedPairs | None = None,
+                  dynamics_folder: Path | None, evals: dict[str, EncodedPairs] | None = None,
                   batch_sampler: torch.utils.data.Sampler | None = None) -> DynamicsTrainer:
-    """A DynamicsTrainer with the recorder and the epoch line; batch_sampler fixes every training batch (retraining's mix)."""
-    args = training_arguments(cfg, output_dir, validation is not None)
+    """A DynamicsTrainer with the recorder and the epoch line, evaluating `evals` after each epoch.
+
+    With checkpoints on, the best epoch by accuracy on evals["selection"] (the model-selection slice) is kept.
+    batch_sampler fixes every training batch (retraining's region mix).
+    """
+    args = training_arguments(cfg, output_dir, bool(evals), SELECTION in (evals or {}))
     if torch.cuda.is_available():
         torch.backends.cuda.enable_cudnn_sdp(cfg.sdpa_cudnn)
     if cfg.torch_compile:  # batch widths vary: compile for any size once, not once static and again dynamic
         torch._dynamo.config.assume_static_by_default = False
     collator = PadCollator(pad_id=tokenizer.pad_token_id or 0, multiple=cfg.pad_multiple)
-    trainer = DynamicsTrainer(model=model, args=args, train_dataset=train, eval_dataset=validation, data_collator=collator,
+    trainer = DynamicsTrainer(model=model, args=args, train_dataset=train, eval_dataset=evals or None, data_collator=collator,
                               processing_class=tokenizer, compute_metrics=accuracy)
     trainer.distill_alpha, trainer.distill_temperature = cfg.distill_alpha, cfg.distill_temperature
     trainer.batch_sampler = batch_sampler
@@ -153,19 +159,24 @@ def newest_checkpoint(output_dir: Path) -> str | None:
 
 
 def train(model, tokenizer, cfg: TrainConfig, train_set: EncodedPairs, train_ids: np.ndarray, *, output_dir: Path,
-          dynamics_folder: Path | None, validation: EncodedPairs | None = None) -> tuple[DynamicsTrainer, dict]:
-    """Fine-tune, recording dynamics; returns the trainer and a summary (per-epoch speed and accuracy)."""
+          dynamics_folder: Path | None, selection: EncodedPairs | None = None) -> tuple[DynamicsTrainer, dict]:
+    """Fine-tune, recording dynamics; returns the trainer and a summary (per-epoch speed and accuracy).
+
+    With a model-selection slice the best epoch on it is kept (checkpoints each epoch); without one, the last epoch.
+    """
     if not cfg.resume and is_main_process() and dynamics_folder is not None and any(Path(dynamics_folder).glob("point_*")):
         for p in Path(dynamics_folder).glob("point_*"):
             p.unlink()
-    trainer = build_trainer(model, tokenizer, cfg, train_set, train_ids, output_dir, dynamics_folder, validation)
+    trainer = build_trainer(model, tokenizer, cfg, train_set, train_ids, output_dir, dynamics_folder,
+                            {SELECTION: selection} if selection is not None else None)
     resume_from = newest_checkpoint(output_dir) if cfg.resume else None
     t0 = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=resume_from)
     seconds = time.perf_counter() - t0
     summary = {"config": asdict(cfg), "seconds": seconds, "resumed_from": resume_from, "train_loss": result.training_loss,
                "epochs": trainer.epoch_line.history, "best_checkpoint": trainer.state.best_model_checkpoint,
-               "best_val_accuracy": trainer.state.best_metric, "device": device_name(), "world_size": trainer.args.world_size,
+               "best_selection_accuracy": trainer.state.best_metric, "selected_by": RULE_BEST if selection is not None else RULE_LAST,
+               "device": device_name(), "world_size": trainer.args.world_size,
                "dynamics_logging_s": trainer.recorder.seconds if trainer.recorder is not None else 0.0}
     return trainer, summary
 

@@ -1,0 +1,131 @@
+"""The arms of the retraining experiment: the recipe, its controls, and the paper's recipe, each with its set and schedule.
+
+    selected        the mission's recipe: the 50/25/25 mix (+ augmented pairs), curriculum, region weights, balanced
+                    batches, lower learning rate, teacher and rounds as set, from notebook 02's model
+    random          the control: as many pairs as the mix drew, with the same label counts, drawn uniformly from every
+                    mapped pair; from 02's model at the same learning rate for the same number of pair-visits as
+                    `selected`; no curriculum, no region weights, no balanced batches, no teacher, one round
+    selected_plain  the mix's drawn pairs under `random`'s schedule: tells the selection apart from the schedule
+    paper           Swayamdipta et al. (2020): the top `paper_percent` % of mapped pairs by variability, fine-tuned from
+                    the base model notebook 02 started from, with notebook 02's settings
+    paper_random    as `paper` on a uniform draw of the same size and label counts
+
+Every arm's model is picked by the same rule as notebook 02's (nbutils.train.model_choice).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import WorkbookError
+from ..paths import resolve_model_path
+from ..train.config import TrainConfig
+from .mix import curriculum_stages
+
+ARMS = ("selected", "random", "selected_plain", "paper", "paper_random")
+FROM_BASE = ("paper", "paper_random")
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json", "pytorch_model.bin.index.json")
+
+
+@dataclass
+class ArmPlan:
+    """One arm: the pairs it trains on and how."""
+
+    name: str
+    pairs: pd.DataFrame              # example_id, region, gold_label (+ source_id, augmented for the selected arm)
+    cfg: TrainConfig
+    from_base: bool = False          # the pretrained model notebook 02 started from, not 02's fine-tuned model
+    curriculum: list[str] = field(default_factory=list)
+    weights: dict[str, float] = field(default_factory=dict)
+    balanced_batches: bool = False
+    teacher: str = ""
+    rounds: int = 1
+
+
+def check_arms(arms: list[str]) -> None:
+    """Unknown or repeated arm names stop the run before anything trains."""
+    unknown = [a for a in arms if a not in ARMS]
+    if unknown:
+        import difflib
+        hints = {a: difflib.get_close_matches(a, ARMS, n=1) for a in unknown}
+        said = ", ".join(f"{a!r}" + (f" (did you mean {h[0]!r}?)" if h else "") for a, h in hints.items())
+        raise WorkbookError(f"arms: unknown arm {said}; choose from {list(ARMS)}.")
+    if not arms or len(set(arms)) != len(arms):
+        raise WorkbookError(f"arms={arms}: name each arm once, at least one.")
+
+
+def check_base_model(model: str) -> None:
+    """The paper arms start from the base model: it must have weights (random:* starts, like notebook 02, from a fresh init)."""
+    if model.startswith("random:"):
+        return
+    path = Path(resolve_model_path(model))
+    if path.is_dir() and not any((path / f).exists() for f in WEIGHT_FILES):
+        raise WorkbookError(f"the paper arms fine-tune the base model notebook 02 started from ({model!r}), but {path} holds "
+                            f"no weights ({' or '.join(WEIGHT_FILES[:2])}). Point -p model at a folder with pretrained "
+                            "weights, or leave paper and paper_random out of arms.")
+
+
+def training_budget(mix: pd.DataFrame, curriculum: list[str], epochs: float, rounds: int) -> float:
+    """Pair-visits of the selected arm: every stage that adds pairs trains `epochs` epochs, in every round."""
+    stages = curriculum_stages(mix, curriculum)
+    trained = [len(st) for i, st in enumerate(stages) if len(st) and not (i and len(st) == len(stages[i - 1]))]
+    return float(rounds * epochs * sum(trained))
+
+
+def like(reference: pd.DataFrame, pool: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """A uniform draw from the pool with the reference's label counts (pool rows keep their region)."""
+    counts = reference["gold_label"].value_counts()
+    parts = []
+    for label, n in counts.items():
+        group = pool[pool["gold_label"] == label]
+        if len(group) < n:
+            raise WorkbookError(f"the random arm needs {n:,} pairs of label {label}, the map has {len(group):,}.")
+        parts.append(group.sample(n=int(n), random_state=seed))
+    drawn = pd.concat(parts).sample(frac=1.0, random_state=seed)
+    return drawn[["example_id", "region", "gold_label"]].reset_index(drop=True)
+
+
+def most_variable(map_table: pd.DataFrame, percent: float) -> pd.DataFrame:
+    """The paper's selection: the top `percent` % of mapped pairs by variability (ties broken by file order)."""
+    if not 0 < percent <= 100:
+        raise WorkbookError(f"paper_percent={percent}: a share of the mapped pairs, above 0 and at most 100.")
+    k = int(round(len(map_table) * percent / 100))
+    order = np.argsort(-map_table["variability"].to_numpy(), kind="stable")[:k]
+    return map_table.iloc[order][["example_id", "region", "gold_label"]].reset_index(drop=True)
+
+
+def plan_arms(arms: list[str], mix: pd.DataFrame, map_table: pd.DataFrame, *, cfg: TrainConfig, curriculum: list[str],
+              weights: dict[str, float], balanced_batches: bool, teacher: str, rounds: int, base_cfg: TrainConfig,
+              paper_percent: float = 33.0, seed: int = 42) -> list[ArmPlan]:
+    """Every arm's pairs and schedule; `base_cfg` is notebook 02's training configuration (the paper arms reuse it)."""
+    check_arms(arms)
+    drawn = mix[~mix["augmented"]] if "augmented" in mix.columns else mix
+    drawn = drawn[["example_id", "region", "gold_label"]].reset_index(drop=True)
+    budget = training_budget(mix, curriculum, cfg.epochs, rounds)
+    plain = replace(cfg, epochs=budget / len(drawn))      # the same pair-visits as the selected arm, in one stage
+    plans = []
+    for arm in arms:
+        if arm == "selected":
+            plans.append(ArmPlan(arm, mix, cfg, curriculum=list(curriculum), weights=weights, balanced_batches=balanced_batches,
+                                 teacher=teacher, rounds=rounds))
+        elif arm == "random":
+            plans.append(ArmPlan(arm, like(drawn, map_table, seed), plain))
+        elif arm == "selected_plain":
+            plans.append(ArmPlan(arm, drawn, plain))
+        elif arm == "paper":
+            plans.append(ArmPlan(arm, most_variable(map_table, paper_percent), base_cfg, from_base=True))
+        else:
+            plans.append(ArmPlan(arm, like(most_variable(map_table, paper_percent), map_table, seed + 1), base_cfg, from_base=True))
+    return plans
+
+
+def plan_table(plans: list[ArmPlan]) -> pd.DataFrame:
+    """One row per arm: pairs, start, epochs, learning rate, curriculum, weights, balanced batches, teacher, rounds."""
+    rows = [{"arm": p.name, "pairs": len(p.pairs), "starts_from": "base model" if p.from_base else "notebook 02's model",
+             "epochs": round(p.cfg.epochs, 3), "learning_rate": p.cfg.learning_rate,
+             "curriculum": " → ".join(p.curriculum) or "none", "region_weights": bool(p.weights and set(p.weights.values()) != {1.0}),
+             "balanced_batches": p.balanced_batches, "teacher": p.teacher or "none", "rounds": p.rounds} for p in plans]
+    return pd.DataFrame(rows).set_index("arm")
