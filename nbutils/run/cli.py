@@ -17,6 +17,11 @@ def main(argv: list[str] | None = None) -> int:
     train = sub.add_parser("train", help="load data and train with dynamics (what notebooks 01-02 do); works under torchrun")
     _profile_args(train)
     train.add_argument("--run-name", default=None)
+    sweep = sub.add_parser("sweep", help="run the pipeline once per seed, then report each effect across the seeds")
+    _profile_args(sweep)
+    sweep.add_argument("--seeds", required=True, help="comma-separated seeds, e.g. 42,7,8 (each its own run <name>-s<seed>)")
+    sweep.add_argument("--name", default="", help="outputs/<name>/ for the aggregate (default: <profile>-sweep)")
+    sweep.add_argument("--resume", action="store_true", help="finish the seeds that failed or did not finish")
     check = sub.add_parser("data", help="data files").add_subparsers(dest="data_command", required=True).add_parser(
         "check", help="report rows kept/dropped, labels and perturbations per file")
     check.add_argument("paths", nargs="+")
@@ -48,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
             from ..compare.evaluate_files import evaluate_files
             evaluate_files(args.model, args.data, Path(args.out), args.max_length)
             return 0
+        if args.command == "sweep":
+            return _sweep(args)
         if args.command == "contrast":
             return _contrast(args)
         return _check(args)
@@ -65,6 +72,14 @@ def _run(args) -> int:
     from .profiles import parse_overrides
     from .pipeline import run_pipeline
     out = run_pipeline(args.profile, parse_overrides(args.params), args.run_name, args.resume)
+    print(f"report: {out / 'index.html'}")
+    return 0
+
+
+def _sweep(args) -> int:
+    from .profiles import parse_overrides
+    from .sweep import parse_seeds, run_sweep
+    out = run_sweep(args.profile, parse_seeds(args.seeds), parse_overrides(args.params), args.name, args.resume)
     print(f"report: {out / 'index.html'}")
     return 0
 

@@ -44,3 +44,22 @@ def write_index(out: Path, manifest: dict) -> Path:
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def write_sweep_index(out: Path, record: dict, table) -> Path:
+    """The sweep's index.html: status and report link per seed, and each effect across the finished seeds."""
+    rows = "".join(f"<tr><td>{html.escape(s)}</td><td><a href='../{html.escape(e['run'])}/index.html'>{html.escape(e['run'])}</a></td>"
+                   f"<td>{html.escape(e['status'])}</td><td>{html.escape(e.get('error') or '')}</td></tr>" for s, e in record["runs"].items())
+    effects = table.round(4).to_html(na_rep="", classes="effects") if table is not None else "<p>No seed has finished yet.</p>"
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Sweep {html.escape(record['sweep'])}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em}}td,th{{padding:.2em .8em;text-align:right;border-bottom:1px solid #ddd}}</style></head>
+<body><h1>Sweep {html.escape(record['sweep'])}: profile {html.escape(record['profile'])}, {len(record['seeds'])} seeds</h1>
+<p>Parameters given: <code>{html.escape(json.dumps(record['parameters']))}</code></p>
+<table><tr><th>seed</th><th>run</th><th>status</th><th>error</th></tr>{rows}</table>
+<h2>Effects across seeds</h2><p>Each arm minus notebook 02's model (<i>vs baseline</i>) and each arm contrast, per data set:
+mean difference in accuracy, 95% t-interval across seeds, one-sample t-test against no difference, and each seed's value.
+Seeds vary the data drawn and the initialisation together.</p>{effects}
+<p>Full record: <a href="sweep.json">sweep.json</a>, <a href="across_seeds.csv">across_seeds.csv</a></p></body></html>"""
+    path = out / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
