@@ -1,4 +1,4 @@
-"""Pipeline time of the demo profile: runs notebooks 01-05 through the runner and prints seconds per notebook.
+"""Pipeline time of the demo profile: runs notebooks 01-05 through the runner and prints seconds per notebook and arm.
 
     python bench/bench_demo.py            # goal: under 180 s of pipeline time on 2 CPU cores
 """
@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_times import print_table, run_times  # noqa: E402
 
 
 def main() -> None:
@@ -22,17 +24,13 @@ def main() -> None:
         t0 = time.perf_counter()
         out = run_pipeline("demo", {}, "bench-demo")
         wall = time.perf_counter() - t0
-        manifest = json.loads((out / "manifest.json").read_text())
-    rows = [(name, e["seconds"]) for name, e in manifest["notebooks"].items()]
-    total = sum(s for _, s in rows)
+        times = run_times(out)
+    total = sum(v for k, v in times.items() if not k.startswith("  "))
     print(f"\nDemo pipeline on {device_name()}")
-    print(f"{'notebook':<22}{'seconds':>9}")
-    for name, s in rows:
-        print(f"{name:<22}{s:>9.1f}")
-    print(f"{'total (pipeline)':<22}{total:>9.1f}   goal < 180 s: {'met' if total < 180 else 'NOT met'}")
-    print(f"{'wall incl. runner':<22}{wall:>9.1f}")
+    print_table({"demo": times}, goal_s=180)
+    print(f"{'wall incl. runner':<22}{wall:>16.1f}")
     results = Path(__file__).parent / "results" / "bench_demo.json"
-    results.write_text(json.dumps({"device": device_name(), "notebooks": dict(rows), "total_s": total, "wall_s": wall}, indent=2))
+    results.write_text(json.dumps({"device": device_name(), "stages": times, "total_s": total, "wall_s": wall}, indent=2))
 
 
 if __name__ == "__main__":

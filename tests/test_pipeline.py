@@ -12,22 +12,6 @@ import yaml
 from nbutils.paths import NOTEBOOKS, PROJECT_ROOT
 
 
-def runner(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nbutils", "run", "--profile", "demo", "--run-name", "ci", *args],
-                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900, env=env)
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    import os
-    out = tmp_path_factory.mktemp("outputs")
-    env = {**os.environ, "NBUTILS_OUTPUTS": str(out)}
-    failed = runner("-p", "retrain_size=100000", env=env)
-    first_manifest = json.loads((out / "ci" / "manifest.json").read_text())
-    resumed = runner("--resume", env=env)
-    return out / "ci", failed, first_manifest, resumed
-
-
 def test_failure_names_notebook_and_cell_and_keeps_partial_outputs(demo_run):
     run, failed, manifest, _ = demo_run
     assert failed.returncode == 2
@@ -76,22 +60,30 @@ def test_artefacts_join_back_to_text(demo_run):
     selection = pd.read_parquet(run / "selection.parquet")
     meta = yaml.safe_load((run / "selection.yaml").read_text())
     assert meta["thresholds"]["easy_min_confidence"] == 0.8 and set(selection["region"]) <= {"easy-to-learn", "ambiguous", "hard-to-learn"}
-    mix = pd.read_parquet(run / "retrain_set.parquet")
-    drawn, augmented = mix[~mix["augmented"]], mix[mix["augmented"]]
+    sets = pd.read_parquet(run / "retrain_set.parquet")
+    arms = ["selected", "random", "selected_plain", "paper", "paper_random"]
+    assert list(dict.fromkeys(sets["arm"])) == arms
+    mix = sets[sets["arm"] == "selected"]
+    drawn, augmented = mix[~mix["augmented"].astype(bool)], mix[mix["augmented"].astype(bool)]
     assert len(drawn) == 600 and set(drawn["example_id"]) <= set(selection["example_id"])
     assert len(augmented) == 60 and set(augmented["source_id"]) <= set(drawn.loc[drawn["region"] == "ambiguous", "example_id"])
-    assert (run / "retrained_round1" / "config.json").exists() and len(pd.read_parquet(run / "rounds" / "round_maps.parquet")) == 2 * 660
-    assert (run / "retrained" / "config.json").exists() and (run / "model" / "config.json").exists()
-    summary = json.loads((run / "retrain_summary.json").read_text())
-    assert summary["learning_rate"] == pytest.approx(1e-4)  # a tenth of notebook 02's ...
-    assert summary["optimizer_lr"] == pytest.approx(1e-4)   # ... and what the optimizer really used
+    assert (sets["arm"] == "random").sum() == 600 and len(sets[sets["arm"] == "paper"]) == round(0.33 * len(datamap))
+    assert (run / "arms" / "selected_round1" / "config.json").exists() and len(pd.read_parquet(run / "rounds" / "round_maps.parquet")) == 2 * 660
+    assert all((run / "arms" / a / "config.json").exists() for a in arms) and (run / "model" / "config.json").exists()
+    summary = json.loads((run / "retrain_summary.json").read_text())["arms"]
+    assert summary["selected"]["learning_rate"] == pytest.approx(1e-4)  # a tenth of notebook 02's ...
+    assert summary["selected"]["optimizer_lr"] == pytest.approx(1e-4)   # ... and what the optimizer really used
+    assert summary["paper"]["learning_rate"] == pytest.approx(1e-3) and summary["paper"]["starts_from"] == "random:tiny"
     comparison = pd.read_csv(run / "comparison.csv")
-    assert set(comparison["model"]) == {"model", "retrained"}
-    unseen = datamap[~datamap["example_id"].isin(set(mix["example_id"]))]["region"].value_counts()
+    assert list(dict.fromkeys(comparison["model"])) == ["model", *arms]
+    unseen = datamap[~datamap["example_id"].isin(set(sets["example_id"]))]["region"].value_counts()
     regions = {f"train_{r}" for r in ("easy-to-learn", "ambiguous", "hard-to-learn") if unseen.get(r, 0)}
-    assert {"train_easy-to-learn", "train_hard-to-learn"} <= regions  # the demo retrains on every ambiguous pair
+    assert "train_easy-to-learn" in regions  # the paper arms take the most variable third, the mix every ambiguous pair
     assert set(comparison["data"]) == {"validation", "demo_contrast"} | regions
-    assert comparison["mcnemar_p"].notna().sum() == 2 + len(regions)
+    assert comparison["mcnemar_p"].notna().sum() == len(arms) * (2 + len(regions))
+    assert comparison["mcnemar_p_holm"].notna().sum() == comparison["mcnemar_p"].notna().sum()
+    contrasts = pd.read_csv(run / "contrasts.csv")
+    assert set(contrasts["contrast"]) == {"selected − random", "selected_plain − random", "selected − selected_plain", "paper − paper_random"}
     consistency = pd.read_csv(run / "consistency.csv")
     assert set(consistency["perturbation"]) == {"activity_swap", "added_detail", "actor_synonym"}
 
@@ -182,13 +174,15 @@ def test_retraining_with_augmentation_distillation_and_rounds(demo_run, tmp_path
     import shutil
 
     from nbutils.data.splits import read_split
+    from nbutils.map.selection import read_selection
+    from nbutils.map.table import read_map
     from nbutils.retrain import augment, stage
+    from nbutils.retrain.arms import plan_arms
     from nbutils.retrain.mix import build_mix
     from nbutils.retrain.rounds import map_regions, rounds_table
     from nbutils.retrain.teacher import resolve_teacher
-    from nbutils.map.selection import read_selection
     from nbutils.train.config import TrainConfig
-    shutil.copytree(demo_run[0], tmp_path / "ci2", ignore=shutil.ignore_patterns("checkpoints", "predictions"))
+    shutil.copytree(demo_run[0], tmp_path / "ci2", ignore=shutil.ignore_patterns("checkpoints", "predictions", "arms"))
     monkeypatch.setenv("NBUTILS_OUTPUTS", str(tmp_path))
     train = read_split("ci2", "train")
     sel, meta = read_selection("ci2", train["example_id"])
@@ -199,14 +193,15 @@ def test_retraining_with_augmentation_distillation_and_rounds(demo_run, tmp_path
     assert report["made"] == 20
     both = augment.add_to_mix(mix, aug)
     cfg = TrainConfig(epochs=1, batch_size=16, learning_rate=1e-4, dynamics_mode="off", save_checkpoints=False, progress_bar=False)
-    summary = stage.run_stage("ci2", both, weights={"ambiguous": 2.0}, cfg=cfg, curriculum=["easy-to-learn", "ambiguous", "hard-to-learn"],
-                              held={}, max_length=64, extra_pairs=aug, teacher=resolve_teacher("ci2", "model"), rounds=2,
-                              regions=map_regions(meta["thresholds"]), out_name="kd")
+    plans = plan_arms(["selected"], both, read_map("ci2"), cfg=cfg, curriculum=["easy-to-learn", "ambiguous", "hard-to-learn"],
+                      weights={"ambiguous": 2.0}, balanced_batches=True, teacher=resolve_teacher("ci2", "model"), rounds=2,
+                      base_cfg=cfg)
+    summary = stage.run_stage("ci2", plans, held={}, max_length=64, extra_pairs=aug, regions=map_regions(meta["thresholds"]))["selected"]
     assert summary["teacher"].endswith("model") and summary["augmented"] == 20 and summary["rounds"] == 2
     assert [len(m) for m in summary["round_maps"]] == [140, 140]
     assert set(summary["round_maps"][1]["example_id"]) == set(both["example_id"])
     assert {h["round"] for h in summary["history"]} == {1, 2}
-    assert (tmp_path / "ci2" / "kd" / "config.json").exists() and (tmp_path / "ci2" / "kd_round1" / "config.json").exists()
+    assert (tmp_path / "ci2" / "arms" / "selected" / "config.json").exists() and (tmp_path / "ci2" / "arms" / "selected_round1" / "config.json").exists()
     table = rounds_table(both, summary["round_maps"])
     assert list(table.index) == [1, 2] and (table.drop(columns="ambiguous before").sum(axis=1) == table["ambiguous before"]).all()
 

@@ -2,7 +2,7 @@
 
 `outputs/<run>/retrain_summary.json`: {"arms": {arm: summary}}, each summary with starts_from, pairs, augmented,
 learning_rate, optimizer_lr, epochs_per_stage, curriculum, skipped_stages, balanced_batches, weights, teacher,
-distill_alpha, distill_temperature, rounds, model_choice (which evaluation picked the model: nbutils.train.model_choice)
+distill_alpha, distill_temperature, rounds, seconds, model_choice (which evaluation picked the model: nbutils.train.model_choice)
 and history: per round, stage and epoch, accuracy on the model-selection slice and on held-back pairs of each region.
 The arms' sets are in `retrain_set.parquet` (nbutils.retrain.mix); the rounds' maps in nbutils.retrain.rounds.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from dataclasses import fields, replace
 from typing import Callable
 
@@ -46,10 +47,12 @@ def run_stage(run_name: str, plans: list[ArmPlan], *, held: dict[str, pd.DataFra
     summaries = {}
     for plan in plans:
         print(f"arm {plan.name}: {len(plan.pairs):,} pairs, {plan.cfg.epochs:g} epochs per stage", flush=True)
+        t0 = time.perf_counter()
         summaries[plan.name] = train_arm(run_name, plan, held=held, max_length=max_length, base=base,
                                          extra_pairs=extra_pairs if plan.name == "selected" else None,
                                          regions=regions if plan.name == "selected" else None,
                                          round_logs_per_epoch=round_logs_per_epoch)
+        summaries[plan.name]["seconds"] = round(time.perf_counter() - t0, 1)
     write_mix(run_name, pd.concat([p.pairs.assign(arm=p.name) for p in plans], ignore_index=True))
     saved = {name: {k: v for k, v in s.items() if k != "round_maps"} for name, s in summaries.items()}
     (paths.run_dir(run_name) / SUMMARY).write_text(json.dumps({"arms": saved}, indent=2, default=str))
