@@ -11,10 +11,27 @@ from nbutils.train.dynamics import DynamicsMatrix
 from nbutils.errors import WorkbookError
 
 
-def matrix(probs, correct):
+def matrix(probs, correct, margin=None):
     probs = np.asarray(probs, dtype=float)
+    margin = np.zeros_like(probs) if margin is None else np.asarray(margin, dtype=float)
     return DynamicsMatrix(np.array([f"e{i}" for i in range(len(probs))], dtype=object), np.zeros(len(probs), int),
-                          np.arange(1, probs.shape[1] + 1, dtype=float), probs, np.asarray(correct, dtype=bool))
+                          np.arange(1, probs.shape[1] + 1, dtype=float), probs, np.asarray(correct, dtype=bool), margin)
+
+
+def test_aum_from_the_logits_in_the_dynamics_files(tmp_path):
+    """AUM (Pleiss et al. 2020): mean over points of the gold logit minus the largest other logit, worked out by hand."""
+    from nbutils.train import dynamics as dyn
+    ids = np.array(["a", "b"], dtype=object)
+    gold = np.array([0, 2])
+    dyn.write_point(tmp_path, 0, 1.0, ids, gold, np.array([[2.0, 0.5, 1.0], [1.0, 1.0, 4.0]]))
+    dyn.write_point(tmp_path, 1, 2.0, ids, gold, np.array([[0.0, 3.0, 1.0], [0.0, 2.0, 1.0]]))
+    m = dyn.read_matrix(tmp_path)
+    order = list(m.example_ids)
+    # a: 2 - 1 = 1, then 0 - 3 = -3 -> AUM -1;  b: 4 - 1 = 3, then 1 - 2 = -1 -> AUM 1
+    assert m.margin[order.index("a")].tolist() == [1.0, -3.0] and m.margin[order.index("b")].tolist() == [3.0, -1.0]
+    t = compute_metrics(m).set_index("example_id")
+    assert t.loc["a", "aum"] == pytest.approx(-1.0) and t.loc["b", "aum"] == pytest.approx(1.0)
+    assert t.loc["a", "aum_rank"] == 1 and t.loc["b", "aum_rank"] == 2, "rank 1: the most suspect pair"
 
 
 def test_metrics_match_hand_computation():

@@ -9,6 +9,8 @@ Pair table (pandas DataFrame; also the run's `data/<split>.parquet` files):
     original_id  str   optional: contrast sets, the pair this one was derived from
     perturbation str   optional: contrast sets, the kind of change
     planted      str   optional: demo data, the structure planted by the generator
+    roberta_region, cartography_guid   optional: the shared SNLI subset's published RoBERTa-large map region and the
+                       original cartography code's id for the pair (nbutils.map.reference)
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from ..errors import WorkbookError
 from ..labels import LABEL_ALIASES, NO_GOLD
 
 REQUIRED = ("premise", "hypothesis", "gold_label")
-OPTIONAL = ("original_id", "perturbation", "planted", "rule", "generated", "original_label")
+OPTIONAL = ("original_id", "perturbation", "planted", "rule", "generated", "original_label", "roberta_region", "cartography_guid")
 # Column names seen in SNLI releases and common exports, mapped to ours.
 COLUMN_ALIASES = {
     "sentence1": "premise", "sentence2": "hypothesis", "text_a": "premise", "text_b": "hypothesis",

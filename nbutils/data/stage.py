@@ -9,7 +9,7 @@ from __future__ import annotations
 from .. import paths
 from ..contrast import generator
 from ..errors import WorkbookError
-from . import holdout
+from . import holdout, noise
 from .demo import make_demo
 from .pairs import LoadReport, load_pairs, stratified_sample
 from .splits import write_splits
@@ -18,11 +18,13 @@ from .splits import write_splits
 def run_stage(run_name: str, *, train_file: str, validation_file: str, test_file: str = "",
                    contrast_files: list[str] | None = None, limit_train: int = 0, limit_validation: int = 0,
                    demo_train_size: int = 4000, seed: int = 42, column_map: dict[str, str] | None = None,
-                   generated_contrast_size: int = 600, selection_pairs: int = 1000) -> dict:
+                   generated_contrast_size: int = 600, selection_pairs: int = 1000, plant_noise: float = 0.0) -> dict:
     """Load every split named, hold out the model-selection slice, sample to the limits, write them into the run.
 
+    With plant_noise > 0, that share of the pairs to map get a wrong label (nbutils.data.noise), for the map's check.
     Returns the tables (splits: train, model_selection when selection_pairs > 0, validation, test) and the reports.
     """
+    noise.check_share(plant_noise)
     sources = {"train": train_file, "validation": validation_file, "test": test_file}
     limits = {"train": 0, "validation": limit_validation, "test": 0}   # train: the slice comes out before the limit
     demo = make_demo(n_train=demo_train_size, seed=seed) if "demo" in (*sources.values(), *(contrast_files or [])) else {}
@@ -68,6 +70,9 @@ def run_stage(run_name: str, *, train_file: str, validation_file: str, test_file
     reports["train"] = train_report.as_dict()
     if len(held):
         tables[holdout.SPLIT], reports[holdout.SPLIT] = held, slice_report.as_dict()
+    if plant_noise:
+        tables["train"], flipped = noise.plant_noise(tables["train"], plant_noise, seed)
+        print(f"planted noise: flipped the labels of {flipped:,} of {len(tables['train']):,} training pairs (plant_noise={plant_noise})")
     write_splits(run_name, tables, contrasts, reports)
     return {"splits": tables, "contrast": contrasts, "reports": reports}
 

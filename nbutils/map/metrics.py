@@ -5,6 +5,11 @@ confidence = mean gold probability; variability = population standard deviation 
 correctness = fraction of points predicted right; forgetfulness = learned→forgotten transitions,
 with never-learned examples marked apart (the original stores 1000; we store -1 and `never_learned`);
 threshold_closeness = confidence · (1 − confidence).
+
+AUM, the area under the margin (Pleiss et al., 2020, "Identifying Mislabeled Data using the Area Under the Margin
+Ranking"): at each logging point the margin is the gold label's logit minus the largest other logit; AUM is its mean
+over the points. A pair the model keeps assigning to another label has a negative AUM: mislabelled pairs sink to the
+bottom. `aum_rank` is 1 for the lowest AUM (the most suspect pair).
 """
 from __future__ import annotations
 
@@ -34,4 +39,5 @@ def compute_metrics(m: DynamicsMatrix) -> pd.DataFrame:
         "variability": m.gold_prob.std(axis=1), "correctness": m.correct.mean(axis=1),
         "correct_count": m.correct.sum(axis=1), "forgetfulness": forget, "never_learned": forget < 0,
         "threshold_closeness": conf * (1 - conf),
-    })
+        "aum": m.margin.mean(axis=1),
+    }).assign(aum_rank=lambda d: d["aum"].rank(method="first").astype(np.int64))

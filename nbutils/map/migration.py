@@ -23,7 +23,10 @@ def migration_table(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def agreement(before: pd.DataFrame, after: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
-    """Examples compared (and in one map only), region agreement, Cohen's kappa, Spearman rho of the two metrics."""
+    """Examples compared (and in one map only), region agreement, Cohen's kappa, Spearman rho of the two metrics.
+
+    A reference that holds regions only (no confidence or variability) gets no Spearman rho.
+    """
     from scipy.stats import spearmanr
     from statsmodels.stats.inter_rater import cohens_kappa
     square = pd.crosstab(pairs["region_before"], pairs["region_after"])
@@ -31,9 +34,10 @@ def agreement(before: pd.DataFrame, after: pd.DataFrame, pairs: pd.DataFrame) ->
     square = square.reindex(index=labels, columns=labels, fill_value=0)
     row = {"compared": len(pairs), "only_before": len(before) - len(pairs), "only_after": len(after) - len(pairs),
            "same_region": pairs["agree"].mean(),
-           "cohens_kappa": cohens_kappa(square.to_numpy()).kappa if len(labels) > 1 else float("nan"),
-           "spearman_confidence": spearmanr(pairs["confidence_before"], pairs["confidence_after"]).statistic,
-           "spearman_variability": spearmanr(pairs["variability_before"], pairs["variability_after"]).statistic}
+           "cohens_kappa": cohens_kappa(square.to_numpy()).kappa if len(labels) > 1 else float("nan")}
+    for metric in ("confidence", "variability"):
+        if {f"{metric}_before", f"{metric}_after"} <= set(pairs.columns):
+            row[f"spearman_{metric}"] = spearmanr(pairs[f"{metric}_before"], pairs[f"{metric}_after"]).statistic
     return pd.DataFrame([row])
 
 

@@ -1,7 +1,7 @@
 """The map table, one row per training pair: written by notebook 03, read by notebooks 04 and 05.
 
 `outputs/<run>/datamap.parquet`: example_id, gold_label, confidence, variability, correctness, correct_count,
-forgetfulness, never_learned, threshold_closeness (nbutils.map.metrics), region (nbutils.map.regions), and the pair's
+forgetfulness, never_learned, threshold_closeness, aum, aum_rank (nbutils.map.metrics), region (nbutils.map.regions), and the pair's
 text columns (premise, hypothesis, and any optional pair-table column of the run's train split).
 """
 from __future__ import annotations

@@ -26,6 +26,9 @@ def check_inputs(params: dict) -> None:
         if not (paths.outputs_root() / name / "comparison.csv").exists():
             raise WorkbookError(f"seed_runs names {name!r}, which has no {paths.outputs_root() / name / 'comparison.csv'}. Finish that run "
                                 f"first (python -m nbutils run --profile <profile> -p seed=<n> --run-name {name}), or remove it.")
+    if "plant_noise" in params:
+        from ..data.noise import check_share
+        check_share(params["plant_noise"])
     if "arms" in params:   # an unknown arm, or paper arms without a base model to start from, fail before training
         from ..retrain.arms import FROM_BASE, check_arms, check_base_model
         check_arms(params["arms"])

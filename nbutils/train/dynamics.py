@@ -77,8 +77,20 @@ def read_records(folder: Path) -> pd.DataFrame:
     files = sorted(p for p in Path(folder).glob("point_*.parquet") if FILE_RE.search(p.name))
     if not files:
         raise WorkbookError(f"{folder}: no dynamics files (point_NNNN.rankR.parquet). Run notebook 02 (training) first.")
-    df = pd.concat([pd.read_parquet(p) for p in files], ignore_index=True)
+    df = pd.concat([_read_point(p) for p in files], ignore_index=True)
     return df.drop_duplicates(["example_id", "point"], keep="first").reset_index(drop=True)
+
+
+def _read_point(path: Path) -> pd.DataFrame:
+    """One file's records plus `margin`: the gold logit minus the largest other logit (for AUM), computed in Arrow's arrays."""
+    table = pq.read_table(path)
+    logits = table.column("logits").combine_chunks()
+    values = logits.flatten().to_numpy().reshape(len(table), logits.type.list_size).astype(np.float64)
+    gold = table.column("gold_label").to_numpy().astype(np.int64)
+    rows = np.arange(len(table))
+    gold_logit = values[rows, gold]
+    values[rows, gold] = -np.inf
+    return table.to_pandas().assign(margin=gold_logit - values.max(axis=1))
 
 
 @dataclass
@@ -90,6 +102,7 @@ class DynamicsMatrix:
     epochs: np.ndarray
     gold_prob: np.ndarray
     correct: np.ndarray
+    margin: np.ndarray      # gold logit minus the largest other logit (Pleiss et al., 2020)
 
     @property
     def n_points(self) -> int:
@@ -112,10 +125,11 @@ def read_matrix(folder: Path, first_points: int = 0) -> DynamicsMatrix:
         bad = {int(p): int(n) for p, n in holes.items() if n}
         raise WorkbookError(f"{folder}: examples missing at logging point(s) {bad} (point: count). The run was cut short; resume it.")
     pred = df.pivot(index="example_id", columns="point", values="pred_label").loc[gold.index]
+    margin = df.pivot(index="example_id", columns="point", values="margin").loc[gold.index]
     labels = df.drop_duplicates("example_id").set_index("example_id")["gold_label"].loc[gold.index]
     epochs = df.drop_duplicates("point").set_index("point")["epoch"].loc[points].to_numpy()
     return DynamicsMatrix(gold.index.to_numpy(dtype=object), labels.to_numpy(dtype=np.int64), epochs,
-                          gold.to_numpy(dtype=np.float64), pred.to_numpy() == labels.to_numpy()[:, None])
+                          gold.to_numpy(dtype=np.float64), pred.to_numpy() == labels.to_numpy()[:, None], margin.to_numpy(dtype=np.float64))
 
 
 def write_cartography_jsonl(folder: Path, out_dir: Path) -> list[Path]:
