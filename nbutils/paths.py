@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from pathlib import Path
 
 from .errors import WorkbookError
@@ -23,9 +24,20 @@ def outputs_root() -> Path:
     return Path(os.environ.get("NBUTILS_OUTPUTS", PROJECT_ROOT / "outputs")).resolve()
 
 
+RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def check_run_name(run_name: str) -> str:
+    """A run name is one folder under outputs/: letters, digits, '.', '_', '-', no path, at most 100 characters."""
+    if not RUN_NAME.fullmatch(str(run_name)) or ".." in str(run_name):
+        raise WorkbookError(f"run name {run_name!r}: use letters, digits, '.', '_' and '-' only (a folder under outputs/, "
+                            "e.g. --run-name snli-cpu-s7), starting with a letter or digit.")
+    return run_name
+
+
 def run_dir(run_name: str) -> Path:
     """outputs/<run_name>/, created on first use."""
-    path = outputs_root() / run_name
+    path = outputs_root() / check_run_name(run_name)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -116,7 +116,7 @@ def normalise(raw: pd.DataFrame, source: str) -> tuple[pd.DataFrame, LoadReport]
     if missing:
         raise WorkbookError(f"{source}: missing column(s) {missing}; found {list(raw.columns)}. "
                             "Rename them, or map them (sentence1/sentence2/gold_label and premise/hypothesis/label are understood).")
-    labels = df["gold_label"].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip().lower())
+    labels = df["gold_label"].map(_label_text)
     unlabeled = labels.isin(NO_GOLD)
     report.drop("no gold label (-1 or '-')", int(unlabeled.sum()))
     df, labels = df[~unlabeled].copy(), labels[~unlabeled]
@@ -137,6 +137,9 @@ def normalise(raw: pd.DataFrame, source: str) -> tuple[pd.DataFrame, LoadReport]
     df = _drop_duplicates(df, source, report)
     keep = ["example_id", "premise", "hypothesis", "gold_label"] + [c for c in OPTIONAL if c in df.columns]
     report.kept = len(df)
+    if not len(df):
+        raise WorkbookError(f"{source}: no labelled pair is left (dropped: {report.dropped or 'nothing'} of {report.rows_read:,} "
+                            "rows). Point to a file with gold labels (0/1/2 or entailment/neutral/contradiction).")
     return df[keep].reset_index(drop=True), report
 
 
@@ -193,7 +196,16 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _read_text(path: Path) -> str:
-    return _read_bytes(path).decode("utf-8")
+    return _read_bytes(path).decode("utf-8-sig")   # a byte-order mark, as some editors write, is not part of the data
+
+
+def _label_text(value) -> str:
+    """A label as text: null and NaN are unlabelled (''), 1.0 (a column of ints with nulls, read as floats) is '1'."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip().lower()
 
 
 def _is_csv(source: str) -> bool:

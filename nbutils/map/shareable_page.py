@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import html
 import json
 from pathlib import Path
 
@@ -138,10 +139,10 @@ def write_datamap_html(table: pd.DataFrame, thresholds: Thresholds, path: Path, 
             "gold": _b64(table["gold_label"].to_numpy(np.uint8)),
             "ids_gz": base64.b64encode(gzip.compress("\n".join(table["example_id"].astype(str)).encode(), 6)).decode(),
             "drawn": shown.index.tolist(), "hover": hover, "thresholds": thresholds.as_dict()}
-    page = (TEMPLATE.replace("__PLOTLY__", get_plotlyjs()).replace("__TITLE__", title)
+    page = (TEMPLATE.replace("__PLOTLY__", get_plotlyjs()).replace("__TITLE__", html.escape(title))
             .replace("__N__", f"{len(table):,}").replace("__DRAWN__", f"{len(shown):,}")
             .replace("__REGIONS__", json.dumps(list(REGIONS))).replace("__LABELS__", json.dumps(list(LABELS)))
             .replace("__COLORS__", json.dumps([REGION_COLORS[r] for r in REGIONS]))
-            .replace("__DATA__", json.dumps(data, separators=(",", ":")).replace("</", "<\\/")))
+            .replace("__DATA__", json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")))   # no text can end or open a tag
     path.write_text(page, encoding="utf-8")
     return path

@@ -10,9 +10,11 @@ import torch
 
 
 class RegionBalancedBatchSampler(torch.utils.data.Sampler):
-    """Every index once per epoch; batch k holds each region's share of the first (k+1)·B indices, minus what came before.
+    """Every index exactly once per epoch, each batch holding the regions in about their shares of the set.
 
-    Cumulative largest-remainder rounding keeps each batch within one pair of share × batch size, the last batch included.
+    Each region's indices are shuffled and spread evenly over the epoch: the i-th of a region of size s sits at
+    position (i + 0.5) / s; all indices in that order, cut into batches of B, give every region its share of each
+    batch within two pairs (any region sizes, however small), and the batch order follows the shuffled queues.
     """
 
     def __init__(self, regions: Sequence[str], batch_size: int, seed: int = 0):
@@ -26,26 +28,12 @@ class RegionBalancedBatchSampler(torch.utils.data.Sampler):
     def __iter__(self) -> Iterator[list[int]]:
         rng = np.random.default_rng(self.seed + self.epoch)
         self.epoch += 1
-        queues = {r: rng.permutation(idx) for r, idx in self.groups.items()}
-        n, taken = len(self.regions), {r: 0 for r in self.groups}
-        for k in range(len(self)):
-            end = min((k + 1) * self.batch_size, n)
-            targets = _cumulative_quota({r: len(idx) for r, idx in self.groups.items()}, n, end)
-            batch = np.concatenate([queues[r][taken[r]:targets[r]] for r in self.groups])
-            taken = targets
-            yield rng.permutation(batch).tolist()
-
-
-def _cumulative_quota(sizes: dict[str, int], n: int, end: int) -> dict[str, int]:
-    """How many of each region the first `end` indices hold, summing to `end` exactly (largest remainder)."""
-    exact = {r: end * s / n for r, s in sizes.items()}
-    quota = {r: min(sizes[r], math.floor(v)) for r, v in exact.items()}
-    for r in sorted(exact, key=lambda r: exact[r] - math.floor(exact[r]), reverse=True):
-        if sum(quota.values()) >= end:
-            break
-        if quota[r] < sizes[r]:
-            quota[r] += 1
-    return quota
+        queues = [rng.permutation(idx) for idx in self.groups.values()]
+        order = np.concatenate(queues)
+        position = np.concatenate([(np.arange(len(q)) + 0.5) / len(q) for q in queues])
+        order = order[np.argsort(position, kind="stable")]
+        for start in range(0, len(order), self.batch_size):
+            yield rng.permutation(order[start:start + self.batch_size]).tolist()
 
 
 def batch_composition(mix: pd.DataFrame, batch_size: int, seed: int = 42) -> pd.DataFrame:

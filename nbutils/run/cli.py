@@ -61,6 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     except WorkbookError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: nothing finished after this point was saved; rerun with --resume to go on.", file=sys.stderr)
+        return 130
+    except PermissionError as err:
+        print(f"error: no permission to write {err.filename or ''}: {err.strerror}. Point NBUTILS_OUTPUTS at a folder "
+              "you can write, or fix the folder's permissions.", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"error: {err.strerror or err} ({err.filename or 'no file named'}). Check the path and free disk space.", file=sys.stderr)
+        return 2
 
 
 def _profile_args(p: argparse.ArgumentParser) -> None:
@@ -100,19 +110,24 @@ def _train(args) -> int:
     from accelerate import PartialState
     import torch
     state = PartialState(cpu=not torch.cuda.is_available())  # under torchrun: joins the process group the Trainer will use
-    if state.is_main_process:
-        data_stage.run_stage(run_name, **{k: params[k] for k in (
-            "train_file", "validation_file", "test_file", "contrast_files", "limit_train", "limit_validation",
-            "demo_train_size", "seed", "column_map", "generated_contrast_size", "selection_pairs", "plant_noise")})
-    state.wait_for_everyone()
-    cfg = TrainConfig(**{k: params[k] for k in (
-        "epochs", "batch_size", "eval_batch_size", "learning_rate", "warmup_ratio", "seed", "dynamics_mode",
-        "logs_per_epoch", "precision", "num_workers", "resume", "torch_compile", "pad_multiple")})
-    summary = train_stage.run_stage(run_name, model=params["model"], tokenizer=params["tokenizer"], max_length=params["max_length"],
-                                 cfg=cfg, export_cartography_format=params["export_cartography_format"])
-    if state.is_main_process:
-        print(f"{train_stage.choice_line(summary)}; dynamics in outputs/{run_name}/dynamics/")
-    return 0
+    from contextlib import nullcontext
+
+    from .. import paths
+    from .lock import run_lock
+    with run_lock(paths.run_dir(run_name)) if state.is_main_process else nullcontext():   # one run at a time per folder
+        if state.is_main_process:
+            data_stage.run_stage(run_name, **{k: params[k] for k in (
+                "train_file", "validation_file", "test_file", "contrast_files", "limit_train", "limit_validation",
+                "demo_train_size", "seed", "column_map", "generated_contrast_size", "selection_pairs", "plant_noise")})
+        state.wait_for_everyone()
+        cfg = TrainConfig(**{k: params[k] for k in (
+            "epochs", "batch_size", "eval_batch_size", "learning_rate", "warmup_ratio", "seed", "dynamics_mode",
+            "logs_per_epoch", "precision", "num_workers", "resume", "torch_compile", "pad_multiple")})
+        summary = train_stage.run_stage(run_name, model=params["model"], tokenizer=params["tokenizer"], max_length=params["max_length"],
+                                     cfg=cfg, export_cartography_format=params["export_cartography_format"])
+        if state.is_main_process:
+            print(f"{train_stage.choice_line(summary)}; dynamics in outputs/{run_name}/dynamics/")
+        return 0
 
 
 def _check(args) -> int:

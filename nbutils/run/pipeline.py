@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -18,6 +21,7 @@ from .. import paths
 from . import profiles
 from ..errors import WorkbookError
 from .preflight import check_inputs
+from .lock import run_lock
 from .reports import render_html, write_index
 
 PACKAGES = ("torch", "transformers", "datasets", "accelerate", "tokenizers", "numpy", "pandas", "pyarrow", "scipy",
@@ -31,8 +35,6 @@ def notebook_paths(names: tuple[str, ...] = paths.NOTEBOOKS) -> list[Path]:
 def run_pipeline(profile: str = "demo", overrides: dict | None = None, run_name: str | None = None,
                  resume: bool = False) -> Path:
     """Execute every notebook in order; returns the run folder. Raises WorkbookError naming the failed cell."""
-    import papermill as pm
-
     notebooks = notebook_paths()
     params = profiles.resolve(profile, overrides or {}, notebooks)
     check_inputs(params)
@@ -40,10 +42,25 @@ def run_pipeline(profile: str = "demo", overrides: dict | None = None, run_name:
     run_name = run_name or params.get("run_name") or profile
     params["run_name"] = run_name
     out = paths.run_dir(run_name)
+    with run_lock(out), _sigterm_as_interrupt():
+        return _run_notebooks(out, profile, params, declared, notebooks, resume)
+
+
+def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebooks: list[Path], resume: bool) -> Path:
+    """The notebooks in order, under the run's lock; the manifest follows every step (interrupted too)."""
+    import papermill as pm
+
+    run_name = params["run_name"]
     (out / "notebooks").mkdir(exist_ok=True)
     (out / "reports").mkdir(exist_ok=True)
     manifest_path = out / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if resume and manifest_path.exists() else None
+    earlier = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
+    if earlier and earlier.get("status") == "running":   # we hold the lock: whoever wrote "running" is gone
+        print(f"the previous run of {run_name!r} stopped without finishing (killed?); it is recorded as interrupted",
+              file=sys.stderr)
+        earlier["status"] = "interrupted"
+        _save(manifest_path, earlier)
+    manifest = earlier if resume else None
     if manifest is None or manifest.get("profile") != profile:
         manifest = {"run_name": run_name, "profile": profile, "notebooks": {nb.stem: {"status": "pending"} for nb in notebooks}}
     if resume and manifest.get("parameters") not in (None, params):
@@ -70,6 +87,10 @@ def run_pipeline(profile: str = "demo", overrides: dict | None = None, run_name:
             _finish(manifest, manifest_path, out, "failed")
             raise WorkbookError(f"notebook {nb.stem} failed in cell [{err.exec_count}]: {err.ename}: {_first_line(err.evalue)}\n"
                                 f"  executed notebook: {target}\n  fix it, then rerun with --resume (finished notebooks are skipped).") from None
+        except KeyboardInterrupt:
+            entry.update(status="interrupted", seconds=round(time.perf_counter() - t0, 1), error="interrupted (Ctrl-C or SIGTERM)")
+            _finish(manifest, manifest_path, out, "interrupted")
+            raise
         except Exception as err:  # the kernel died, or the executor broke: still one clear message
             entry.update(status="failed", seconds=round(time.perf_counter() - t0, 1), cell=None, error=f"{type(err).__name__}: {err}")
             _finish(manifest, manifest_path, out, "failed")
@@ -137,3 +158,19 @@ def _log_to_stderr() -> None:
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         log.propagate = False
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM (a scheduler stopping the job) ends the run like Ctrl-C: the manifest says interrupted."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
