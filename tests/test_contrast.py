@@ -132,7 +132,7 @@ def test_contrast_cli_writes_a_reviewable_file(shared_data, tmp_path):
 def test_a_run_can_name_generated_as_a_contrast_set(outputs):
     from nbutils.data import splits, stage
     loaded = stage.run_stage("gen", train_file="demo", validation_file="demo", contrast_files=["generated"],
-                             demo_train_size=400, generated_contrast_size=30)
+                             demo_train_size=400, generated_contrast_size=30, selection_pairs=100)
     table = splits.read_contrasts("gen")["generated_contrast"]
     report = loaded["reports"]["contrast:generated_contrast"]
     assert report["kept"] == len(table) and report["kept"] + sum(report["dropped"].values()) == 30

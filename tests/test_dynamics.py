@@ -13,9 +13,9 @@ from nbutils.errors import WorkbookError
 def test_round_trip_aligns_by_id_and_drops_repeats(tmp_path):
     logits = np.log(np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6]]))
     dyn.write_point(tmp_path, 0, 1.0, np.array(["a", "b", "c"]), np.array([0, 0, 2]), logits)
-    # a second process saw 'a' again (DistributedSampler padding) and 'c', 'b' in another order
-    dyn.write_point(tmp_path, 1, 2.0, np.array(["c", "b"]), np.array([2, 0]), logits[[0, 1]], rank=0)
-    dyn.write_point(tmp_path, 1, 2.0, np.array(["a", "a"]), np.array([0, 0]), logits[[2, 2]], rank=1)
+    # a second process saw 'a' again (the distributed sampler's padding) and 'c', 'b' in another order
+    dyn.write_point(tmp_path, 1, 2.0, np.array(["c", "b", "a"]), np.array([2, 0, 0]), logits[[0, 1, 2]], rank=0)
+    dyn.write_point(tmp_path, 1, 2.0, np.array(["a"]), np.array([0]), logits[[0]], rank=1)
     m = dyn.read_matrix(tmp_path)
     assert list(m.example_ids) == ["a", "b", "c"] and m.n_points == 2
     assert m.gold_prob[:, 0] == pytest.approx([0.7, 0.1, 0.6])
@@ -50,3 +50,37 @@ def test_missing_point_and_missing_examples_are_named(tmp_path):
 def test_empty_folder_says_what_to_run(tmp_path):
     with pytest.raises(WorkbookError, match="notebook 02"):
         dyn.read_matrix(tmp_path)
+
+
+def test_a_fractional_last_epoch_never_overwrites_a_logging_point(tmp_path):
+    """2.5 epochs: in_training keeps its two whole-epoch points intact; eval_pass logs a third at epoch 2.5."""
+    import pandas as pd
+
+    from nbutils.data.demo import make_demo
+    from nbutils.data.encode import encode_pairs
+    from nbutils.train.config import TrainConfig
+    from nbutils.train.models import load_model_and_tokenizer
+    from nbutils.train.trainer import train
+    d = make_demo(n_train=200, n_validation=20, seed=4)["train"]
+    texts = pd.concat([d["premise"], d["hypothesis"]]).tolist()
+    for mode, points, epochs in (("in_training", 2, [1.0, 2.0]), ("eval_pass", 3, [1.0, 2.0, 2.5])):
+        model, tok = load_model_and_tokenizer("random:tiny", train_texts=texts, max_length=48)
+        cfg = TrainConfig(epochs=2.5, batch_size=20, dynamics_mode=mode, progress_bar=False, save_checkpoints=False)
+        train(model, tok, cfg, encode_pairs(tok, d, 48), d["example_id"].to_numpy(dtype=object), output_dir=tmp_path / mode / "ck",
+              dynamics_folder=tmp_path / mode / "dyn")
+        m = dyn.read_matrix(tmp_path / mode / "dyn")
+        assert m.n_points == points and np.allclose(m.epochs, epochs) and len(m.example_ids) == 200, mode
+
+
+def test_the_reader_refuses_an_example_recorded_twice_by_one_process(tmp_path):
+    ids = np.array(["a", "b", "a"], dtype=object)
+    dyn.write_point(tmp_path, 0, 1.0, ids, np.array([0, 1, 0]), np.zeros((3, 3)))
+    with pytest.raises(WorkbookError, match="'a' is recorded twice at logging point 0 by process 0"):
+        dyn.read_records(tmp_path)
+
+
+def test_repeats_across_processes_are_dropped_and_counted(tmp_path):
+    dyn.write_point(tmp_path, 0, 1.0, np.array(["a", "b"], dtype=object), np.array([0, 1]), np.zeros((2, 3)), rank=0)
+    dyn.write_point(tmp_path, 0, 1.0, np.array(["c", "a"], dtype=object), np.array([2, 0]), np.zeros((2, 3)), rank=1)
+    records = dyn.read_records(tmp_path)
+    assert sorted(records["example_id"]) == ["a", "b", "c"] and records.attrs["padded_repeats"] == 1

@@ -9,6 +9,7 @@ import sys
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from nbutils.train import dynamics as dyn
@@ -41,7 +42,8 @@ def test_kill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     assert not (tmp_path / "killed" / "dynamics" / "point_0002.rank0.parquet").exists()
     resumed = train(env, "killed", "-p", "resume=true")
     full, killed = dyn.read_records(tmp_path / "full" / "dynamics"), dyn.read_records(tmp_path / "killed" / "dynamics")
-    assert len(killed) == 3 * 1500 and not killed.duplicated(["example_id", "point"]).any()
+    raw = pd.concat(pd.read_parquet(f) for f in (tmp_path / "killed" / "dynamics").glob("point_*.parquet"))
+    assert len(raw) == 3 * 1500 and not raw.duplicated(["example_id", "point"]).any(), "the files themselves, read raw"
     a = full.sort_values(["point", "example_id"]).reset_index(drop=True)
     b = killed.sort_values(["point", "example_id"]).reset_index(drop=True)
     assert (a["example_id"] == b["example_id"]).all()
@@ -54,7 +56,7 @@ def test_kill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
 
 def test_resume_refuses_another_runs_checkpoints(tmp_path):
     env = {**os.environ, "NBUTILS_OUTPUTS": str(tmp_path)}
-    base = [sys.executable, "-m", "nbutils", "train", "--profile", "demo", "-p", "demo_train_size=300", "-p", "epochs=2",
+    base = [sys.executable, "-m", "nbutils", "train", "--profile", "demo", "-p", "demo_train_size=300", "-p", "selection_pairs=100", "-p", "epochs=2",
             "--run-name", "r"]
     assert subprocess.run(base, cwd=PROJECT_ROOT, env=env, capture_output=True, timeout=600).returncode == 0
     p = subprocess.run([*base, "-p", "resume=true", "-p", "max_length=32"], cwd=PROJECT_ROOT, env=env, capture_output=True,

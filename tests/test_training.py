@@ -128,7 +128,7 @@ def test_two_processes_record_each_example_exactly_once(tmp_path):
 
     from nbutils.paths import PROJECT_ROOT
     env = {**os.environ, "NBUTILS_OUTPUTS": str(tmp_path)}
-    base = ["-m", "nbutils", "train", "--profile", "demo", "-p", "demo_train_size=203", "-p", "epochs=2", "-p", "batch_size=16"]
+    base = ["-m", "nbutils", "train", "--profile", "demo", "-p", "demo_train_size=203", "-p", "selection_pairs=0", "-p", "epochs=2", "-p", "batch_size=16"]
     for name, launcher in (("one", [sys.executable]),
                            ("two", [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2"])):
         p = subprocess.run([*launcher, *base, "--run-name", name], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
@@ -152,7 +152,7 @@ def test_two_processes_eval_pass_matches_the_saved_model(tmp_path):
     from nbutils.paths import PROJECT_ROOT
     env = {**os.environ, "NBUTILS_OUTPUTS": str(tmp_path)}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "-m", "nbutils", "train", "--profile", "demo",
-           "-p", "demo_train_size=203", "-p", "epochs=1", "-p", "batch_size=16", "-p", "dynamics_mode=eval_pass", "--run-name", "ep"]
+           "-p", "demo_train_size=203", "-p", "selection_pairs=0", "-p", "epochs=1", "-p", "batch_size=16", "-p", "dynamics_mode=eval_pass", "--run-name", "ep"]
     p = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-3000:]
     records = dyn.read_records(tmp_path / "ep" / "dynamics").set_index("example_id")

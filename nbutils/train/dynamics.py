@@ -10,8 +10,10 @@ Columns:
     gold_prob   float32        softmax probability of the gold label
     pred_label  int8           argmax of the logits
     logits      list<float32>  raw logits, one per label
-Several processes may record the same example at a point (DistributedSampler pads by repeating examples):
-the reader keeps the first record of each (example_id, point).
+Several processes may record the same example at a point: the distributed sampler pads the last batches by repeating
+examples on other processes. The reader keeps the first record of each (example_id, point) across processes and counts
+the repeats it dropped (`attrs["padded_repeats"]`); one example twice in one process's records is corruption (e.g. two
+runs writing into one folder) and is refused.
 
 `write_cartography_jsonl` also writes the original Dataset Cartography format,
 `training_dynamics/dynamics_epoch_<N>.jsonl` with `guid`, `logits_epoch_<N>`, `gold`, so its plotting scripts read our runs.
@@ -73,12 +75,21 @@ def _string_array(values: np.ndarray) -> pa.Array:
 
 
 def read_records(folder: Path) -> pd.DataFrame:
-    """All records of a run, one row per (example_id, point), repeats from padded samplers removed."""
+    """All records of a run, one row per (example_id, point); repeats from padded samplers removed and counted."""
     files = sorted(p for p in Path(folder).glob("point_*.parquet") if FILE_RE.search(p.name))
     if not files:
         raise WorkbookError(f"{folder}: no dynamics files (point_NNNN.rankR.parquet). Run notebook 02 (training) first.")
-    df = pd.concat([_read_point(p) for p in files], ignore_index=True)
-    return df.drop_duplicates(["example_id", "point"], keep="first").reset_index(drop=True)
+    df = pd.concat([_read_point(p).assign(rank=int(FILE_RE.search(p.name).group(2))) for p in files], ignore_index=True)
+    twice = df.duplicated(["example_id", "point", "rank"])
+    if twice.any():
+        row = df[twice].iloc[0]
+        raise WorkbookError(f"{folder}: example {row['example_id']!r} is recorded twice at logging point {row['point']} by process "
+                            f"{row['rank']} ({int(twice.sum()):,} such records): the files were written by more than one run. "
+                            "Delete the dynamics folder and train again (notebook 02).")
+    repeats = df.duplicated(["example_id", "point"])
+    df = df[~repeats].drop(columns="rank").reset_index(drop=True)
+    df.attrs["padded_repeats"] = int(repeats.sum())
+    return df
 
 
 def _read_point(path: Path) -> pd.DataFrame:

@@ -2,8 +2,8 @@
 
 `outputs/<run>/train_summary.json`: config (every TrainConfig field), seconds, resumed_from, train_loss, epochs (per
 epoch: epoch, seconds, pairs_per_s, selection_accuracy, train_loss), best_checkpoint, device, world_size,
-dynamics_logging_s, model, tokenizer, max_length, train_pairs, mean_tokens, selection_pairs, best_selection_accuracy,
-selected_by. Which epoch was kept, and on which data, is also in `model/model_choice.json` (nbutils.train.model_choice).
+dynamics_logging_s, dynamics_padded_repeats, model, tokenizer, max_length, train_pairs, mean_tokens, selection_pairs,
+best_selection_accuracy, selected_by. Which epoch was kept, and on which data, is also in `model/model_choice.json` (nbutils.train.model_choice).
 """
 from __future__ import annotations
 

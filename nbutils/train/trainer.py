@@ -177,7 +177,8 @@ def train(model, tokenizer, cfg: TrainConfig, train_set: EncodedPairs, train_ids
                "epochs": trainer.epoch_line.history, "best_checkpoint": trainer.state.best_model_checkpoint,
                "best_selection_accuracy": trainer.state.best_metric, "selected_by": RULE_BEST if selection is not None else RULE_LAST,
                "device": device_name(), "world_size": trainer.args.world_size,
-               "dynamics_logging_s": trainer.recorder.seconds if trainer.recorder is not None else 0.0}
+               "dynamics_logging_s": trainer.recorder.seconds if trainer.recorder is not None else 0.0,
+               "dynamics_padded_repeats": trainer.recorder.padded_repeats if trainer.recorder is not None else 0}
     return trainer, summary
 
 
