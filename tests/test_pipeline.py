@@ -32,7 +32,7 @@ def test_resume_skips_finished_notebooks_and_completes(demo_run):
     assert manifest["notebooks"]["02_train_dynamics"]["seconds"] == first["notebooks"]["02_train_dynamics"]["seconds"]
     assert manifest["parameters"]["retrain_size"] == 600 and manifest["profile"] == "demo"
     assert {"torch", "transformers", "papermill", "plotly"} <= set(manifest["packages"]) and manifest["git_commit"]
-    assert all(v["seconds"] > 0 for v in manifest["notebooks"].values())  # timing goals live in bench/, not in tests
+    assert manifest["total_seconds"] == pytest.approx(sum(v["seconds"] for v in manifest["notebooks"].values()), abs=0.11)
 
 
 def test_reports_and_index_show_every_notebook_with_figures(demo_run):
@@ -106,7 +106,7 @@ def test_evaluate_cli_on_the_runs_model_and_contrast_set(demo_run, tmp_path):
     assert p.returncode == 0, p.stderr[-2000:]
     metrics = json.loads((tmp_path / "metrics.json").read_text())["demo_contrast"]
     preds = pd.read_parquet(tmp_path / "demo_contrast.predictions.parquet")
-    assert metrics["pairs"] == len(preds) and 0 <= metrics["accuracy"] <= 1
+    assert metrics["pairs"] == len(preds) and metrics["accuracy"] == pytest.approx((preds["pred_label"] == preds["gold_label"]).mean())
     assert set(metrics["consistency"]) == {"activity_swap", "added_detail", "actor_synonym"}
     assert {"example_id", "gold_label", "pred_label", "prob_entailment"} <= set(preds.columns)
     # same model, same pairs: the notebook's predictions agree

@@ -44,7 +44,9 @@ def test_effect_across_runs_matches_a_hand_computed_t_interval(outputs):
     from nbutils.compare.figures import across_runs_figure
     long = replicates.differences(_comparison(20, -20), ["seed1", "seed2"])
     assert list(long["run"].unique()) == [replicates.THIS_RUN, "seed1", "seed2"] and len(long) == 6
-    assert across_runs_figure(long, table) is not None
+    fig = across_runs_figure(long, table)
+    points = sum(len(c.get_offsets()) for c in fig.axes[0].collections)
+    assert points >= len(long), "one point per run and data set, plus the means"
 
 
 def test_no_other_runs_is_an_empty_table_and_a_missing_run_is_named(outputs):

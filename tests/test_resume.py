@@ -36,7 +36,6 @@ def test_kill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     deadline = time.time() + 300
     while not (second_point.exists() and len(list(ckpts.glob("checkpoint-*"))) >= 2) and time.time() < deadline:
         time.sleep(0.05)
-    time.sleep(0.8)  # into the third epoch
     proc.send_signal(signal.SIGKILL)
     assert proc.wait() == -signal.SIGKILL, "the run finished before it could be killed"
     assert not (tmp_path / "killed" / "dynamics" / "point_0002.rank0.parquet").exists()
@@ -51,6 +50,8 @@ def test_kill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     s_full = json.loads((tmp_path / "full" / "train_summary.json").read_text())
     s_killed = json.loads((tmp_path / "killed" / "train_summary.json").read_text())
     assert s_killed["resumed_from"] and s_killed["best_selection_accuracy"] == pytest.approx(s_full["best_selection_accuracy"], abs=1e-6)
+    assert [round(e["epoch"]) for e in s_killed["epochs"]] == [1, 2, 3], "the summary keeps the epochs before the resume"
+    assert [e["selection_accuracy"] for e in s_killed["epochs"]] == pytest.approx([e["selection_accuracy"] for e in s_full["epochs"]], abs=1e-6)
     assert resumed.returncode == 0
 
 
@@ -62,3 +63,26 @@ def test_resume_refuses_another_runs_checkpoints(tmp_path):
     p = subprocess.run([*base, "-p", "resume=true", "-p", "max_length=32"], cwd=PROJECT_ROOT, env=env, capture_output=True,
                        text=True, timeout=600)
     assert p.returncode == 2 and "cannot resume from" in p.stderr and "max_length" in p.stderr
+
+
+def test_changed_training_settings_refuse_to_resume(tmp_path):
+    """A resume with another learning rate or number of epochs would train something else under the same name."""
+    env = {**os.environ, "NBUTILS_OUTPUTS": str(tmp_path)}
+    base = [sys.executable, "-m", "nbutils", "train", "--profile", "demo", "-p", "demo_train_size=300", "-p", "selection_pairs=100",
+            "-p", "epochs=2", "--run-name", "r"]
+    assert subprocess.run(base, cwd=PROJECT_ROOT, env=env, capture_output=True, timeout=600).returncode == 0
+    p = subprocess.run([*base, "-p", "resume=true", "-p", "learning_rate=0.01"], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                       text=True, timeout=600)
+    assert p.returncode == 2 and "cannot resume from" in p.stderr and "learning_rate" in p.stderr
+
+
+def test_run_resume_hands_notebook_02_its_checkpoint(outputs, capsys):
+    from nbutils import paths
+    from nbutils.run.pipeline import notebook_parameters
+    declared = {"run_name": {}, "epochs": {}, "resume": {}}
+    params = {"run_name": "r2", "epochs": 3.0, "retrain_size": 5}
+    assert notebook_parameters(params, declared, "02_train_dynamics", resume=True) == {"run_name": "r2", "epochs": 3.0}
+    (paths.checkpoints_dir("r2") / "checkpoint-12").mkdir()
+    assert notebook_parameters(params, declared, "02_train_dynamics", resume=True)["resume"] is True
+    assert "resumes training from its newest checkpoint" in capsys.readouterr().err
+    assert "resume" not in notebook_parameters(params, declared, "02_train_dynamics", resume=False)

@@ -77,7 +77,7 @@ def test_in_training_mode_has_one_point_per_epoch():
         TrainConfig(pad_multiple=0)
 
 
-def test_weights_reach_the_loss(demo):
+def test_weights_reach_the_loss(demo, tmp_path):
     """Doubling one example's weight doubles its gradient contribution: checked on the real Trainer loss."""
     import torch
     from transformers import TrainingArguments
@@ -86,7 +86,7 @@ def test_weights_reach_the_loss(demo):
     d, texts = demo
     model, tok = load_model_and_tokenizer("random:tiny", train_texts=texts, max_length=48)
     data = encode_pairs(tok, d["train"].head(4), 48)
-    trainer = DynamicsTrainer(model=model, args=TrainingArguments(output_dir="/tmp/_w", report_to="none", use_cpu=True))
+    trainer = DynamicsTrainer(model=model, args=TrainingArguments(output_dir=str(tmp_path), report_to="none", use_cpu=True))
     batch = PadCollator()(data.with_weights(np.array([1, 1, 1, 1], np.float32)).__getitems__([0, 1, 2, 3]))
     heavy = PadCollator()(data.with_weights(np.array([3, 1, 1, 1], np.float32)).__getitems__([0, 1, 2, 3]))
     one = PadCollator()(data.__getitems__([0]))

@@ -21,6 +21,7 @@ from .. import paths
 from . import profiles
 from ..errors import WorkbookError
 from .preflight import check_inputs
+from ..train.trainer import newest_checkpoint
 from .lock import run_lock
 from .reports import render_html, write_index
 
@@ -79,7 +80,7 @@ def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebo
         target = out / "notebooks" / nb.name
         t0 = time.perf_counter()
         try:
-            pm.execute_notebook(str(nb), str(target), parameters=profiles.for_notebook(params, declared[nb.stem]),
+            pm.execute_notebook(str(nb), str(target), parameters=notebook_parameters(params, declared[nb.stem], nb.stem, resume),
                                 cwd=str(paths.NOTEBOOKS_DIR), kernel_name="python3", progress_bar=False, log_output=True)
         except pm.PapermillExecutionError as err:
             entry.update(status="failed", seconds=round(time.perf_counter() - t0, 1), cell=err.exec_count,
@@ -104,6 +105,15 @@ def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebo
         print(f"[{nb.stem}] ok in {entry['seconds']} s", file=sys.stderr, flush=True)
     _finish(manifest, manifest_path, out, "ok")
     return out
+
+
+def notebook_parameters(params: dict, declared: dict, stem: str, resume: bool) -> dict:
+    """The parameters a notebook declares; on --resume, notebook 02 goes on from its newest checkpoint when it has one."""
+    given = profiles.for_notebook(params, declared)
+    if resume and "resume" in declared and newest_checkpoint(paths.checkpoints_dir(params["run_name"])):
+        print(f"[{stem}] resumes training from its newest checkpoint (--resume)", file=sys.stderr, flush=True)
+        given["resume"] = True
+    return given
 
 
 def _finish(manifest: dict, manifest_path: Path, out: Path, status: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +26,7 @@ from .models import load_model_and_tokenizer
 from .trainer import is_main_process, newest_checkpoint, train
 
 SUMMARY = "train_summary.json"
+NOT_TRAINING = ("resume", "progress_bar", "num_workers", "eval_batch_size")   # settings that do not change what is trained
 FINGERPRINT = "run_fingerprint.json"
 
 
@@ -34,7 +36,8 @@ def run_stage(run_name: str, *, model: str, tokenizer: str = "", max_length: int
     train_table, held = read_split(run_name, "train"), read_split_if_present(run_name, holdout.SPLIT)
     ckpts = paths.checkpoints_dir(run_name)
     fingerprint = {"model": model, "tokenizer": tokenizer, "max_length": max_length, "train_pairs": len(train_table),
-                   "train_ids_sha1": hashlib.sha1("\n".join(train_table["example_id"]).encode()).hexdigest()}
+                   "train_ids_sha1": _sha1(train_table), "selection_ids_sha1": _sha1(held) if held is not None else None,
+                   **{k: v for k, v in asdict(cfg).items() if k not in NOT_TRAINING}}
     _check_or_start(ckpts, fingerprint, cfg.resume)
     texts = pd.concat([train_table["premise"], train_table["hypothesis"]]).tolist()
     net, tok = load_model_and_tokenizer(model, tokenizer=tokenizer, train_texts=texts, max_length=max_length, seed=cfg.seed)
@@ -57,6 +60,10 @@ def run_stage(run_name: str, *, model: str, tokenizer: str = "", max_length: int
             from .dynamics import write_cartography_jsonl
             write_cartography_jsonl(paths.dynamics_dir(run_name), paths.run_dir(run_name) / "training_dynamics")
     return summary
+
+
+def _sha1(table: pd.DataFrame) -> str:
+    return hashlib.sha1("\n".join(table["example_id"]).encode()).hexdigest()
 
 
 def _chosen(trainer) -> dict | None:

@@ -174,12 +174,28 @@ def train(model, tokenizer, cfg: TrainConfig, train_set: EncodedPairs, train_ids
     result = trainer.train(resume_from_checkpoint=resume_from)
     seconds = time.perf_counter() - t0
     summary = {"config": asdict(cfg), "seconds": seconds, "resumed_from": resume_from, "train_loss": result.training_loss,
-               "epochs": trainer.epoch_line.history, "best_checkpoint": trainer.state.best_model_checkpoint,
+               "epochs": _earlier_epochs(resume_from) + trainer.epoch_line.history, "best_checkpoint": trainer.state.best_model_checkpoint,
                "best_selection_accuracy": trainer.state.best_metric, "selected_by": RULE_BEST if selection is not None else RULE_LAST,
                "device": device_name(), "world_size": trainer.args.world_size,
                "dynamics_logging_s": trainer.recorder.seconds if trainer.recorder is not None else 0.0,
                "dynamics_padded_repeats": trainer.recorder.padded_repeats if trainer.recorder is not None else 0}
     return trainer, summary
+
+
+def _earlier_epochs(checkpoint: str | None) -> list[dict]:
+    """The epochs a resumed run did before its checkpoint, from the checkpoint's trainer state (no timings: not recorded)."""
+    if checkpoint is None:
+        return []
+    import json
+    state = json.loads((Path(checkpoint) / "trainer_state.json").read_text())
+    rows: dict[float, dict] = {}
+    for rec in state["log_history"]:
+        row = rows.setdefault(rec["epoch"], {"epoch": round(rec["epoch"], 3), "seconds": None, "pairs_per_s": None, "resumed": True})
+        if "loss" in rec:
+            row["train_loss"] = rec["loss"]
+        if f"eval_{SELECTION}_accuracy" in rec:
+            row[f"{SELECTION}_accuracy"] = rec[f"eval_{SELECTION}_accuracy"]
+    return list(rows.values())
 
 
 def is_main_process() -> bool:
