@@ -83,3 +83,56 @@ def test_the_shareable_map_survives_any_text(tmp_path):
     data = page[page.index("const D = ") + len("const D = "):page.index("\n", page.index("const D = "))]
     assert "<" not in data, "no text in the embedded data can open or close a tag"
     assert "<title>&lt;i&gt;run&lt;/i&gt;</title>" in page
+
+
+def _evaluate(model, out, *files):
+    args = [sys.executable, "-m", "nbutils", "evaluate", "--model", str(model), "--out", str(out)]
+    for f in files:
+        args += ["--data", str(f)]
+    return subprocess.run(args, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+
+
+def _write_jsonl(path, rows):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+def test_evaluate_takes_any_snli_style_file(demo_run, tmp_path):
+    """Own-id exports, files without original_id, clashing names, allowed_labels rows, categories; strict JSON; the
+    model's own max_length (the demo model has 64 positions: the old default of 128 crashed)."""
+    run = demo_run[0]
+    val = pd.read_parquet(run / "data" / "validation.parquet").head(40)
+    labels = ["entailment", "neutral", "contradiction"]
+    base = [{"id": r.example_id, "premise": r.premise, "hypothesis": r.hypothesis, "label": labels[r.gold_label]} for r in val.itertuples()]
+    own = _write_jsonl(tmp_path / "a" / "test.jsonl", [{**r, "original_id": r["id"], "perturbation": None} for r in base[:20]])
+    plain = _write_jsonl(tmp_path / "b" / "test.jsonl", [{**r, "category": "long" if len(r["hypothesis"]) > 30 else "short"} for r in base[20:]])
+    two_way = _write_jsonl(tmp_path / "snli_1.0_dev.jsonl", [{**base[0], "label": -1, "allowed_labels": ["neutral", "contradiction"]},
+                                                             {**base[1], "label": -1, "allowed_labels": ["entailment"]}, base[2]])
+    other = _write_jsonl(tmp_path / "snli_1.0_test.jsonl", base[3:6])
+    p = _evaluate(run / "model", tmp_path / "out", own, plain, two_way, other)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "warning" not in p.stderr
+    text = (tmp_path / "out" / "metrics.json").read_text()
+    metrics = json.loads(text, parse_constant=lambda c: pytest.fail(f"not strict JSON: {c}"))
+    assert metrics["max_length"] == 64
+    assert {"test", "b-test", "snli_1.0_dev", "snli_1.0_test"} <= set(metrics), "one entry per file, none overwritten"
+    assert "consistency" not in metrics["test"] and "consistency" not in metrics["b-test"]
+    assert set(metrics["b-test"]["accuracy_by_category"]) <= {"long", "short"}
+    dev = metrics["snli_1.0_dev"]
+    preds = pd.read_parquet(tmp_path / "out" / "snli_1.0_dev.predictions.parquet")
+    extra = preds[preds["gold_label"] < 0]
+    assert dev["pairs"] == 1 and dev["allowed_labels_pairs"] == 2 and len(extra) == 2
+    right = [p in set(a) for p, a in zip(extra["pred_label"], extra["allowed_labels"])]
+    assert dev["allowed_labels_accuracy"] == pytest.approx(sum(right) / 2)
+
+
+def test_evaluate_reports_accuracy_on_perturbed_pairs_beside_overall(demo_run, tmp_path):
+    run = demo_run[0]
+    p = _evaluate(run / "model", tmp_path / "out", run / "data" / "contrast" / "demo_contrast.parquet", run / "data" / "validation.parquet")
+    assert p.returncode == 0, p.stderr[-2000:]
+    entry = json.loads((tmp_path / "out" / "metrics.json").read_text())["demo_contrast"]
+    preds = pd.read_parquet(tmp_path / "out" / "demo_contrast.predictions.parquet")
+    perturbed = preds[preds["perturbation"].notna() & (preds["perturbation"] != "original")]
+    assert entry["accuracy_perturbed"] == pytest.approx((perturbed["pred_label"] == perturbed["gold_label"]).mean())
+    assert set(entry["accuracy_by_perturbation"]) == set(preds["perturbation"].fillna("(none)"))

@@ -21,7 +21,7 @@ def predict(model, tokenizer, table: pd.DataFrame, max_length: int = 128, batch_
     out = pd.DataFrame({"example_id": table["example_id"].to_numpy(), "gold_label": table["gold_label"].to_numpy(),
                         "pred_label": probs.argmax(axis=1)})
     out[PROB_COLUMNS] = probs
-    for col in ("original_id", "perturbation"):
+    for col in ("original_id", "perturbation", "category", "allowed_labels"):
         if col in table.columns:
             out[col] = table[col].to_numpy()
     return out

@@ -34,19 +34,23 @@ def consistency(pred: pd.DataFrame, originals: pd.DataFrame | None = None) -> pd
     """
     if "original_id" not in pred.columns:
         return pd.DataFrame()
+    kinds = pred["perturbation"] if "perturbation" in pred.columns else pd.Series("perturbed", index=pred.index)
+    is_perturbed = pred["original_id"].notna() & (pred["original_id"] != pred["example_id"]) & kinds.notna() & (kinds != "original")
+    if not is_perturbed.any():   # e.g. an SNLI split exported with original_id = its own id: no contrast pairs in it
+        return pd.DataFrame()
     pool = pd.concat([pred, originals]) if originals is not None else pred
     right = dict(zip(pool["example_id"], pool["pred_label"] == pool["gold_label"]))
     if "perturbation" in pred.columns:  # a contrast set that carries its originals: match them by original_id first
         own = pred[pred["perturbation"] == "original"]
         right.update(zip(own["original_id"], own["pred_label"] == own["gold_label"]))
     rows = []
-    perturbed = pred[pred.get("perturbation", pd.Series("perturbed", index=pred.index)) != "original"]
+    perturbed = pred[is_perturbed]
     unmatched = int((~perturbed["original_id"].isin(right.keys())).sum())
     if unmatched:
         warnings.warn(f"{unmatched:,} of {len(perturbed):,} contrast pairs have an original_id that matches no pair "
                       f"(in the contrast set itself or the originals given); their originals are left out of consistency "
                       f"(see originals_found).", stacklevel=2)
-    for kind, g in perturbed.groupby(perturbed.get("perturbation", pd.Series("perturbed", index=perturbed.index))):
+    for kind, g in perturbed.groupby(kinds[is_perturbed]):
         matched = g["original_id"].map(right)
         ok = matched.notna()
         pert_right = (g["pred_label"] == g["gold_label"])
@@ -54,6 +58,12 @@ def consistency(pred: pd.DataFrame, originals: pd.DataFrame | None = None) -> pd
                      "accuracy_perturbed": pert_right.mean(), "accuracy_original": matched[ok].astype(bool).mean() if ok.any() else np.nan,
                      "consistency": (pert_right[ok] & matched[ok].astype(bool)).mean() if ok.any() else np.nan})
     return pd.DataFrame(rows).set_index("perturbation")
+
+
+def accuracy_by(pred: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Pairs and accuracy per value of a column (a contrast set's perturbation, a challenge set's category)."""
+    right = pred["pred_label"] == pred["gold_label"]
+    return right.groupby(pred[column].fillna("(none)")).agg(pairs="size", accuracy="mean")
 
 
 def bootstrap_ci(correct: np.ndarray, n_resamples: int = 2000, seed: int = 0) -> tuple[float, float]:

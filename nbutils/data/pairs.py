@@ -9,6 +9,9 @@ Pair table (pandas DataFrame; also the run's `data/<split>.parquet` files):
     original_id  str   optional: contrast sets, the pair this one was derived from
     perturbation str   optional: contrast sets, the kind of change
     planted      str   optional: demo data, the structure planted by the generator
+    category     str   optional: a challenge set's category of pair (scored per category by `nbutils evaluate`)
+    allowed_labels list optional (with keep_allowed): for a pair without one gold label (gold_label -1), the labels that
+                       count as right, e.g. neutral or contradiction for a "not entailment" row of a 2-way set
     roberta_region, cartography_guid   optional: the shared SNLI subset's published RoBERTa-large map region and the
                        original cartography code's id for the pair (nbutils.map.reference)
 """
@@ -29,7 +32,8 @@ from ..errors import WorkbookError
 from ..labels import LABEL_ALIASES, NO_GOLD
 
 REQUIRED = ("premise", "hypothesis", "gold_label")
-OPTIONAL = ("original_id", "perturbation", "planted", "rule", "generated", "original_label", "roberta_region", "cartography_guid")
+OPTIONAL = ("original_id", "perturbation", "planted", "rule", "generated", "original_label", "roberta_region", "cartography_guid",
+            "category", "allowed_labels")
 # Column names seen in SNLI releases and common exports, mapped to ours.
 COLUMN_ALIASES = {
     "sentence1": "premise", "sentence2": "hypothesis", "text_a": "premise", "text_b": "hypothesis",
@@ -63,7 +67,7 @@ def pair_id(premise: str, hypothesis: str) -> str:
 
 
 def load_pairs(source: str | Path, *, split: str = "train", limit: int = 0, seed: int = 0,
-               columns: dict[str, str] | None = None) -> tuple[pd.DataFrame, LoadReport]:
+               columns: dict[str, str] | None = None, keep_allowed: bool = False) -> tuple[pd.DataFrame, LoadReport]:
     """Pairs from a local file or, for `hub:<dataset id>`, the Hugging Face hub; `limit` samples stratified by label.
 
     `columns` maps our names to the file's, e.g. {"premise": "s1", "hypothesis": "s2", "gold_label": "y", "example_id": "uid"}.
@@ -78,7 +82,7 @@ def load_pairs(source: str | Path, *, split: str = "train", limit: int = 0, seed
         if absent:
             raise WorkbookError(f"{source}: column map names {absent}, which the file lacks; found {list(raw.columns)}.")
         raw = raw.rename(columns={theirs: ours for ours, theirs in columns.items()})
-    table, report = normalise(raw, source)
+    table, report = normalise(raw, source, keep_allowed)
     if limit and limit < len(table):
         table = stratified_sample(table, limit, seed)
         report.drop(f"not sampled (limit={limit})", report.kept - len(table))
@@ -108,7 +112,7 @@ def read_table(path: Path) -> pd.DataFrame:
     raise WorkbookError(f"{path}: unknown file type. Use .jsonl, .csv, .tsv, .txt (SNLI release) or .parquet, optionally gzipped.")
 
 
-def normalise(raw: pd.DataFrame, source: str) -> tuple[pd.DataFrame, LoadReport]:
+def normalise(raw: pd.DataFrame, source: str, keep_allowed: bool = False) -> tuple[pd.DataFrame, LoadReport]:
     """Map columns and labels to the pair table, dropping unlabelled rows (counted) and failing on bad rows."""
     report = LoadReport(source=source, rows_read=len(raw))
     df = raw.rename(columns=_column_mapping(list(raw.columns)))
@@ -118,14 +122,17 @@ def normalise(raw: pd.DataFrame, source: str) -> tuple[pd.DataFrame, LoadReport]
                             "Rename them, or map them (sentence1/sentence2/gold_label and premise/hypothesis/label are understood).")
     labels = df["gold_label"].map(_label_text)
     unlabeled = labels.isin(NO_GOLD)
-    report.drop("no gold label (-1 or '-')", int(unlabeled.sum()))
-    df, labels = df[~unlabeled].copy(), labels[~unlabeled]
+    allowed = unlabeled & _has_allowed(df) if keep_allowed else pd.Series(False, index=df.index)
+    report.drop("no gold label (-1 or '-')", int((unlabeled & ~allowed).sum()))
+    df, labels = df[~unlabeled | allowed].copy(), labels[~unlabeled | allowed].mask(allowed, "0")
+    if allowed.any():
+        df["allowed_labels"] = [_allowed_ids(v, source) if a else None for v, a in zip(df["allowed_labels"], allowed[df.index])]
     unknown = ~labels.isin(LABEL_ALIASES.keys())
     if unknown.any():
         row = int(np.flatnonzero(unknown.to_numpy())[0])
         raise WorkbookError(f"{source}, row {df.index[row] + 2 if _is_csv(source) else df.index[row] + 1}: unknown label "
                             f"{labels.iloc[row]!r}. Use 0/1/2 or entailment/neutral/contradiction.")
-    df["gold_label"] = labels.map(LABEL_ALIASES).astype("int64")
+    df["gold_label"] = labels.map(LABEL_ALIASES).astype("int64").mask(allowed[df.index], -1)
     for col in ("premise", "hypothesis"):
         df[col] = df[col].fillna("").astype(str).str.strip()
         empty = df[col] == ""
@@ -141,6 +148,32 @@ def normalise(raw: pd.DataFrame, source: str) -> tuple[pd.DataFrame, LoadReport]
         raise WorkbookError(f"{source}: no labelled pair is left (dropped: {report.dropped or 'nothing'} of {report.rows_read:,} "
                             "rows). Point to a file with gold labels (0/1/2 or entailment/neutral/contradiction).")
     return df[keep].reset_index(drop=True), report
+
+
+def _has_allowed(df: pd.DataFrame) -> pd.Series:
+    if "allowed_labels" not in df.columns:
+        return pd.Series(False, index=df.index)
+    return df["allowed_labels"].map(lambda v: isinstance(v, (list, tuple, np.ndarray)) and len(v) > 0)
+
+
+def _allowed_ids(values, source: str) -> list[int]:
+    ids = [LABEL_ALIASES.get(_label_text(v)) for v in values]
+    if None in ids:
+        raise WorkbookError(f"{source}: allowed_labels {list(values)!r} holds a label that is not 0/1/2 or entailment/neutral/contradiction.")
+    return sorted(set(ids))
+
+
+def dataset_name(path: str | Path, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """A name for a data file's results: its name without extensions (snli_1.0_dev.jsonl -> snli_1.0_dev), unique in `taken`."""
+    p = Path(path)
+    name = p.name.removesuffix(".gz")
+    name = name.rsplit(".", 1)[0] if "." in name else name
+    if name in taken and p.parent.name:
+        name = f"{p.parent.name}-{name}"
+    base, k = name, 2
+    while name in taken:
+        name, k = f"{base}-{k}", k + 1
+    return name
 
 
 def _column_mapping(columns: list[str]) -> dict[str, str]:

@@ -11,7 +11,7 @@ from ..contrast import generator
 from ..errors import WorkbookError
 from . import holdout, noise
 from .demo import make_demo
-from .pairs import LoadReport, load_pairs, stratified_sample
+from .pairs import LoadReport, dataset_name, load_pairs, stratified_sample
 from .splits import write_splits
 
 
@@ -60,7 +60,7 @@ def run_stage(run_name: str, *, train_file: str, validation_file: str, test_file
             generator.write_jsonl(table, paths.run_data_dir(run_name) / "contrast" / f"{name}.jsonl")
         else:
             path = paths.resolve_input(source)
-            name = path.name.split(".")[0]
+            name = dataset_name(path, set(contrasts))
             table, report = load_pairs(str(path), columns=column_map)
         contrasts[name] = table
         reports[f"contrast:{name}"] = report.as_dict()

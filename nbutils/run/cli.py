@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--model", required=True, help="a model folder (e.g. outputs/<run>/model)")
     ev.add_argument("--data", action="append", required=True, help="a data or contrast file (repeatable)")
     ev.add_argument("--out", required=True, help="folder for metrics.json and the predictions")
-    ev.add_argument("--max-length", type=int, default=128)
+    ev.add_argument("--max-length", type=int, default=None, help="default: the length the model was trained with")
     gen = sub.add_parser("contrast", help="generate a contrast set from validation pairs (WordNet + rules), for review")
     gen.add_argument("--from", dest="source", required=True, help="a pair file to perturb (e.g. SNLI validation)")
     gen.add_argument("--size", type=int, default=600, help="pairs to make, a third of each kind (default 600)")

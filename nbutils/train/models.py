@@ -53,6 +53,16 @@ def load_model_and_tokenizer(name: str, *, tokenizer: str = "", train_texts: Ite
     return model, load_tokenizer(tokenizer or path, max_length)
 
 
+def trained_max_length(name: str) -> int:
+    """The length a saved model was trained with (its tokenizer's), capped at the model's position embeddings."""
+    import json
+    path = Path(resolve_model_path(name))
+    positions = getattr(_config(str(path), name), "max_position_embeddings", None) or 512
+    tok_config = path / "tokenizer_config.json"
+    trained = json.loads(tok_config.read_text()).get("model_max_length") if tok_config.exists() else None
+    return int(min(positions, trained)) if isinstance(trained, (int, float)) and trained < 1e6 else int(positions)
+
+
 def require_trained_classifier(name: str) -> None:
     """Evaluation (and a teacher) needs a trained NLI head: a base model would be scored through a random one."""
     config = _config(resolve_model_path(name), name)
