@@ -136,3 +136,18 @@ def test_evaluate_reports_accuracy_on_perturbed_pairs_beside_overall(demo_run, t
     perturbed = preds[preds["perturbation"].notna() & (preds["perturbation"] != "original")]
     assert entry["accuracy_perturbed"] == pytest.approx((perturbed["pred_label"] == perturbed["gold_label"]).mean())
     assert set(entry["accuracy_by_perturbation"]) == set(preds["perturbation"].fillna("(none)"))
+
+
+@pytest.mark.parametrize("name,text,where", [
+    ("blank.jsonl", '{"premise": "A", "hypothesis": "B", "label": 0}\n\n\n{"premise": "A", "hypothesis": "C", "label": "maybe"}\n',
+     "blank.jsonl, line 4: unknown label 'maybe'"),
+    ("pairs.csv", "premise,hypothesis,label\nA,B,0\nA,,1\n", "pairs.csv, line 3: empty hypothesis"),
+    ("pairs.tsv", "sentence1\tsentence2\tgold_label\tpairID\nA\tB\tentailment\tx\nC\tD\tneutral\tx\n",
+     "pairs.tsv: id 'x' appears with different content (line 2, line 3)"),
+])
+def test_line_n_is_the_files_line_in_every_message(tmp_path, name, text, where):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(WorkbookError) as err:
+        load_pairs(path)
+    assert where in str(err.value)

@@ -147,7 +147,7 @@ def test_evaluate_rejects_labels_outside_the_models_set(demo_run, tmp_path):
                    '{"premise": "A cat sits.", "hypothesis": "A cat waits.", "label": "non-entailment"}\n')
     p = _evaluate(demo_run[0], tmp_path / "out", bad)
     assert p.returncode == 2 and "Traceback" not in p.stderr
-    assert "bad.jsonl, row 2: unknown label 'non-entailment'" in p.stderr
+    assert "bad.jsonl, line 2: unknown label 'non-entailment'" in p.stderr
 
 
 def test_evaluate_rejects_a_model_without_a_classification_head(demo_run, tmp_path):

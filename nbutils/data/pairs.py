@@ -41,6 +41,7 @@ COLUMN_ALIASES = {
     "pairID": "example_id", "pair_id": "example_id", "id": "example_id", "guid": "example_id",
 }
 HUB_DATASET = "stanfordnlp/snli"
+LINE = "__line__"   # the file line a raw row came from (text formats), for messages only; never kept
 
 
 @dataclass
@@ -80,7 +81,7 @@ def load_pairs(source: str | Path, *, split: str = "train", limit: int = 0, seed
     if columns:
         absent = [theirs for theirs in columns.values() if theirs not in raw.columns]
         if absent:
-            raise WorkbookError(f"{source}: column map names {absent}, which the file lacks; found {list(raw.columns)}.")
+            raise WorkbookError(f"{source}: column map names {absent}, which the file lacks; found {columns_of(raw)}.")
         raw = raw.rename(columns={theirs: ours for ours, theirs in columns.items()})
     table, report = normalise(raw, source, keep_allowed)
     if limit and limit < len(table):
@@ -108,7 +109,8 @@ def read_table(path: Path) -> pd.DataFrame:
         return _parse_jsonl(text, path)
     if name.endswith((".csv", ".tsv", ".txt")):
         sep = "," if name.endswith(".csv") else "\t"
-        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL if sep == "," else csv.QUOTE_NONE)
+        table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL if sep == "," else csv.QUOTE_NONE)
+        return table.assign(**{LINE: np.arange(len(table)) + 2})   # line 1 is the header
     raise WorkbookError(f"{path}: unknown file type. Use .jsonl, .csv, .tsv, .txt (SNLI release) or .parquet, optionally gzipped.")
 
 
@@ -118,7 +120,7 @@ def normalise(raw: pd.DataFrame, source: str, keep_allowed: bool = False) -> tup
     df = raw.rename(columns=_column_mapping(list(raw.columns)))
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
-        raise WorkbookError(f"{source}: missing column(s) {missing}; found {list(raw.columns)}. "
+        raise WorkbookError(f"{source}: missing column(s) {missing}; found {columns_of(raw)}. "
                             "Rename them, or map them (sentence1/sentence2/gold_label and premise/hypothesis/label are understood).")
     labels = df["gold_label"].map(_label_text)
     unlabeled = labels.isin(NO_GOLD)
@@ -130,14 +132,14 @@ def normalise(raw: pd.DataFrame, source: str, keep_allowed: bool = False) -> tup
     unknown = ~labels.isin(LABEL_ALIASES.keys())
     if unknown.any():
         row = int(np.flatnonzero(unknown.to_numpy())[0])
-        raise WorkbookError(f"{source}, row {df.index[row] + 2 if _is_csv(source) else df.index[row] + 1}: unknown label "
+        raise WorkbookError(f"{source}, {_where(df, row)}: unknown label "
                             f"{labels.iloc[row]!r}. Use 0/1/2 or entailment/neutral/contradiction.")
     df["gold_label"] = labels.map(LABEL_ALIASES).astype("int64").mask(allowed[df.index], -1)
     for col in ("premise", "hypothesis"):
         df[col] = df[col].fillna("").astype(str).str.strip()
         empty = df[col] == ""
         if empty.any():
-            raise WorkbookError(f"{source}, row {df.index[empty.to_numpy()][0] + 1}: empty {col}. Fix or remove that row.")
+            raise WorkbookError(f"{source}, {_where(df, int(np.flatnonzero(empty.to_numpy())[0]))}: empty {col}. Fix or remove that row.")
     if "example_id" not in df.columns:
         df["example_id"] = [pair_id(p, h) for p, h in zip(df["premise"], df["hypothesis"])]
     df["example_id"] = df["example_id"].astype(str)
@@ -204,8 +206,9 @@ def _drop_duplicates(df: pd.DataFrame, source: str, report: LoadReport) -> pd.Da
     conflict = df[dup][~same]
     if len(conflict):
         ex = conflict.iloc[0]["example_id"]
-        raise WorkbookError(f"{source}: id {ex!r} appears with different content (rows "
-                            f"{', '.join(str(i + 1) for i in df.index[df['example_id'] == ex][:3])}). Give each pair its own id.")
+        rows = np.flatnonzero((df["example_id"] == ex).to_numpy())[:3]
+        raise WorkbookError(f"{source}: id {ex!r} appears with different content ({', '.join(_where(df, r) for r in rows)}). "
+                            "Give each pair its own id.")
     before = len(df)
     df = df.drop_duplicates("example_id")
     report.drop("exact duplicate rows", before - len(df))
@@ -213,7 +216,7 @@ def _drop_duplicates(df: pd.DataFrame, source: str, report: LoadReport) -> pd.Da
 
 
 def _parse_jsonl(text: str, path: Path) -> pd.DataFrame:
-    rows = []
+    rows, lines = [], []
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -221,7 +224,18 @@ def _parse_jsonl(text: str, path: Path) -> pd.DataFrame:
             rows.append(json.loads(line))
         except json.JSONDecodeError as err:
             raise WorkbookError(f"{path}, line {lineno}: not valid JSON ({err.msg}). Fix that line or remove it.") from None
-    return pd.DataFrame(rows)
+        lines.append(lineno)
+    return pd.DataFrame(rows).assign(**{LINE: lines})
+
+
+def columns_of(raw: pd.DataFrame) -> list[str]:
+    """A file's own columns (without the line numbers the reader adds), for messages."""
+    return [c for c in raw.columns if c != LINE]
+
+
+def _where(df: pd.DataFrame, i: int) -> str:
+    """Where row i of a loaded table sits: its line in a text file (one meaning of "line N" everywhere), else its row."""
+    return f"line {int(df[LINE].iloc[i])}" if LINE in df.columns else f"row {i + 1}"
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -240,9 +254,6 @@ def _label_text(value) -> str:
         return str(int(value))
     return str(value).strip().lower()
 
-
-def _is_csv(source: str) -> bool:
-    return source.lower().removesuffix(".gz").endswith((".csv", ".tsv", ".txt"))
 
 
 def _read_hub(dataset_id: str, split: str) -> pd.DataFrame:

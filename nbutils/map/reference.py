@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..data.pairs import read_table
+from ..data.pairs import columns_of, read_table
 from ..errors import WorkbookError
 from ..paths import resolve_input
 from .regions import REGIONS, assign_regions_by_rank
@@ -36,13 +36,13 @@ def load_reference(path: str, train: pd.DataFrame) -> pd.DataFrame:
     raw = read_table(resolve_input(path))
     id_col = next((c for c in ID_COLUMNS if c in raw.columns), None)
     if id_col is None:
-        raise WorkbookError(f"{source}: no id column; name one of {list(ID_COLUMNS)} (found {list(raw.columns)}).")
+        raise WorkbookError(f"{source}: no id column; name one of {list(ID_COLUMNS)} (found {columns_of(raw)}).")
     if "region" in raw.columns:
         ref = pd.DataFrame({"example_id": raw[id_col].astype(str), "region": raw["region"]})
     elif {"confidence", "variability"} <= set(raw.columns):   # the original code's coordinates: the paper's ranking
         ref = pd.DataFrame({"example_id": raw[id_col].astype(str), "region": assign_regions_by_rank(raw, 33.0).to_numpy()})
     else:
-        raise WorkbookError(f"{source}: give a region column, or confidence and variability (found {list(raw.columns)}).")
+        raise WorkbookError(f"{source}: give a region column, or confidence and variability (found {columns_of(raw)}).")
     ref = _normalise_regions(ref, source)
     given, ids = len(ref), set(train["example_id"].astype(str))
     if not ref["example_id"].isin(ids).any() and "cartography_guid" in train.columns:
