@@ -84,3 +84,11 @@ def test_repeats_across_processes_are_dropped_and_counted(tmp_path):
     dyn.write_point(tmp_path, 0, 1.0, np.array(["c", "a"], dtype=object), np.array([2, 0]), np.zeros((2, 3)), rank=1)
     records = dyn.read_records(tmp_path)
     assert sorted(records["example_id"]) == ["a", "b", "c"] and records.attrs["padded_repeats"] == 1
+
+
+@pytest.mark.parametrize("first,second,holes", [(["a", "b"], ["a", "b", "c"], "{0: 1}"), (["a", "b", "c"], ["a", "b"], "{1: 1}")])
+def test_an_example_missing_from_any_point_is_named_with_its_point(tmp_path, first, second, holes):
+    for point, ids in enumerate((first, second)):
+        dyn.write_point(tmp_path, point, point + 1.0, np.array(ids, dtype=object), np.zeros(len(ids), int), np.zeros((len(ids), 3)))
+    with pytest.raises(WorkbookError, match=f"examples missing at logging point\\(s\\) {holes}"):
+        dyn.read_matrix(tmp_path)
