@@ -212,7 +212,7 @@ def predict_pairs(model, tokenizer, table, max_length: int = 128, batch_size: in
     import tempfile
 
     from ..data.encode import encode_pairs
-    data = encode_pairs(tokenizer, table, max_length)
+    data = encode_pairs(tokenizer, table.assign(gold_label=0), max_length)   # prediction needs no labels (-1: allowed_labels rows)
     with tempfile.TemporaryDirectory() as tmp:
         args = TrainingArguments(output_dir=tmp, per_device_eval_batch_size=batch_size, report_to="none", disable_tqdm=True,
                                  remove_unused_columns=False, dataloader_pin_memory=torch.cuda.is_available())
