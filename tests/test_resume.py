@@ -34,7 +34,7 @@ def test_kill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     second_point = tmp_path / "killed" / "dynamics" / "point_0001.rank0.parquet"
     ckpts = tmp_path / "killed" / "checkpoints" / "model"
     deadline = time.time() + 300
-    while not (second_point.exists() and len(list(ckpts.glob("checkpoint-*"))) >= 2) and time.time() < deadline:
+    while not (second_point.exists() and len(list(ckpts.glob("checkpoint-*/trainer_state.json"))) >= 2) and time.time() < deadline:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     assert proc.wait() == -signal.SIGKILL, "the run finished before it could be killed"

@@ -153,8 +153,9 @@ def build_trainer(model, tokenizer, cfg: TrainConfig, train: EncodedPairs, train
 
 
 def newest_checkpoint(output_dir: Path) -> str | None:
-    """The newest checkpoint-N folder, or None."""
-    ckpts = sorted(Path(output_dir).glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]))
+    """The newest complete checkpoint-N folder (its trainer state written last), or None: a kill mid-save leaves a partial one."""
+    ckpts = sorted((p for p in Path(output_dir).glob("checkpoint-*") if (p / "trainer_state.json").exists()),
+                   key=lambda p: int(p.name.split("-")[-1]))
     return str(ckpts[-1]) if ckpts else None
 
 
