@@ -83,6 +83,8 @@ def test_run_resume_hands_notebook_02_its_checkpoint(outputs, capsys):
     params = {"run_name": "r2", "epochs": 3.0, "retrain_size": 5}
     assert notebook_parameters(params, declared, "02_train_dynamics", resume=True) == {"run_name": "r2", "epochs": 3.0}
     (paths.checkpoints_dir("r2") / "checkpoint-12").mkdir()
+    assert "resume" not in notebook_parameters(params, declared, "02_train_dynamics", resume=True), "a partial checkpoint"
+    (paths.checkpoints_dir("r2") / "checkpoint-12" / "trainer_state.json").write_text("{}")
     assert notebook_parameters(params, declared, "02_train_dynamics", resume=True)["resume"] is True
     assert "resumes training from its newest checkpoint" in capsys.readouterr().err
     assert "resume" not in notebook_parameters(params, declared, "02_train_dynamics", resume=False)
