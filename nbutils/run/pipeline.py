@@ -21,7 +21,6 @@ from .. import paths
 from . import profiles
 from ..errors import WorkbookError
 from .preflight import check_inputs
-from ..train.trainer import newest_checkpoint
 from .lock import run_lock
 from .reports import render_html, write_index
 
@@ -109,6 +108,7 @@ def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebo
 
 def notebook_parameters(params: dict, declared: dict, stem: str, resume: bool) -> dict:
     """The parameters a notebook declares; on --resume, notebook 02 goes on from its newest checkpoint when it has one."""
+    from ..train.trainer import newest_checkpoint   # torch loads only when a resume needs it, not for every run
     given = profiles.for_notebook(params, declared)
     if resume and "resume" in declared and newest_checkpoint(paths.checkpoints_dir(params["run_name"])):
         print(f"[{stem}] resumes training from its newest checkpoint (--resume)", file=sys.stderr, flush=True)
