@@ -27,10 +27,12 @@ def run_sweep(profile: str, seeds: list[int], overrides: dict, name: str = "", r
         raise WorkbookError(f"--seeds {seeds}: give two or more different seeds, e.g. --seeds 42,7,8.")
     name = name or f"{profile}-sweep"
     out = paths.run_dir(name)
-    record = _load(out / RECORD) if resume else None
-    if record is None or record.get("profile") != profile or record.get("seeds") != seeds:
-        record = {"sweep": name, "profile": profile, "seeds": seeds, "parameters": overrides,
-                  "runs": {str(s): {"run": f"{name}-s{s}", "status": "pending", "error": None} for s in seeds}}
+    earlier = _load(out / RECORD) if resume else None
+    record = {"sweep": name, "profile": profile, "seeds": seeds, "parameters": overrides,
+              "runs": {str(s): {"run": f"{name}-s{s}", "status": "pending", "error": None} for s in seeds}}
+    if earlier and earlier.get("profile") == profile and earlier.get("parameters") == overrides:
+        # --resume with more seeds extends the sweep: seeds finished under the same setup are kept, not rerun
+        record["runs"].update({s: e for s, e in earlier["runs"].items() if s in record["runs"]})
     _save(out / RECORD, record)
     bar = tqdm(seeds, desc=f"sweep {name}", unit="run", file=sys.stderr)
     for seed in bar:
