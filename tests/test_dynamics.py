@@ -92,3 +92,10 @@ def test_an_example_missing_from_any_point_is_named_with_its_point(tmp_path, fir
         dyn.write_point(tmp_path, point, point + 1.0, np.array(ids, dtype=object), np.zeros(len(ids), int), np.zeros((len(ids), 3)))
     with pytest.raises(WorkbookError, match=f"examples missing at logging point\\(s\\) {holes}"):
         dyn.read_matrix(tmp_path)
+
+
+def test_the_matrix_reader_names_an_example_recorded_twice_in_one_file(tmp_path):
+    dyn.write_point(tmp_path, 0, 1.0, np.array(["a", "b"], dtype=object), np.array([0, 1]), np.zeros((2, 3)))
+    dyn.write_point(tmp_path, 1, 2.0, np.array(["b", "a", "b"], dtype=object), np.array([1, 0, 1]), np.zeros((3, 3)))
+    with pytest.raises(WorkbookError, match=r"example 'b' is recorded twice in point_0001\.rank0\.parquet"):
+        dyn.read_matrix(tmp_path)

@@ -117,10 +117,12 @@ class DynamicsMatrix:
 def read_matrix(folder: Path, first_points: int = 0) -> DynamicsMatrix:
     """The dynamics matrix; fails if a logging point is missing or an example is missing from a point.
 
-    Built in Arrow's arrays: every id is looked up once in the sorted union of ids (a hash table), and each point's
-    values are written into place, so 549,367 pairs × 5 points read in about a second and time grows with the points.
+    Built in Arrow's arrays: the points' files are read and their ids looked up in the sorted union of ids (a hash
+    table) on a thread pool, then each point's values are written into place; one example twice in one file is found
+    from those lookups (a count per id), not from a second pass over the strings.
     """
     import pyarrow.compute as pc
+    from concurrent.futures import ThreadPoolExecutor
     files = sorted(p for p in Path(folder).glob("point_*.parquet") if FILE_RE.search(p.name))
     if not files:
         raise WorkbookError(f"{folder}: no dynamics files (point_NNNN.rankR.parquet). Run notebook 02 (training) first.")
@@ -131,20 +133,27 @@ def read_matrix(folder: Path, first_points: int = 0) -> DynamicsMatrix:
     if missing:
         raise WorkbookError(f"{folder}: logging point(s) {missing} are missing. Resume the training run (-p resume=true) to redo them.")
     points = sorted(by_point)[: first_points or None]
-    tables = {pt: _point_table(folder, by_point[pt]) for pt in points}
-    ids = pc.unique(tables[points[0]].column("example_id"))   # an id missing at the first point shows as a hole there
-    ids = ids.take(pc.sort_indices(ids))
+    with ThreadPoolExecutor(max_workers=min(len(points), os.cpu_count() or 1)) as pool:
+        tables = dict(zip(points, pool.map(lambda pt: _point_table(by_point[pt]), points)))
+        ids = pc.unique(tables[points[0]][0].column("example_id"))   # an id missing at the first point shows as a hole there
+        ids = ids.take(pc.sort_indices(ids))
+        places = dict(zip(points, pool.map(lambda pt: _places(tables[pt][0], ids), points)))
     n, k = len(ids), len(points)
     gold_prob, margin = np.full((n, k), np.nan), np.full((n, k), np.nan)
     pred, gold = np.zeros((n, k), dtype=np.int64), np.full(n, -1, dtype=np.int64)
     epochs, holes = np.zeros(k), {}
     for j, pt in enumerate(points):
-        t = tables[pt]
-        found = pc.index_in(t.column("example_id"), value_set=ids)
-        if found.null_count:
-            holes[points[0]] = holes.get(points[0], 0) + found.null_count
-        rows, first = np.unique(found.drop_null().to_numpy(), return_index=True)   # repeats across processes: the first counts
-        first = np.flatnonzero(found.is_valid().to_numpy(zero_copy_only=False))[first] if found.null_count else first
+        t, sizes = tables[pt]
+        where = places[pt]
+        _refuse_repeats_within_files(folder, by_point[pt], sizes, where, ids)
+        known = np.flatnonzero(where >= 0)
+        if len(known) < len(where):
+            holes[points[0]] = holes.get(points[0], 0) + len(where) - len(known)
+        if len(sizes) > 1:   # repeats across processes (padded samplers): the first record counts
+            rows, first = np.unique(where[known], return_index=True)
+            first = known[first]
+        else:
+            rows, first = where[known], known
         holes.update({pt: n - len(rows)} if len(rows) < n else {})
         gold_prob[rows, j] = t.column("gold_prob").to_numpy()[first]
         pred[rows, j] = t.column("pred_label").to_numpy()[first]
@@ -156,19 +165,28 @@ def read_matrix(folder: Path, first_points: int = 0) -> DynamicsMatrix:
     return DynamicsMatrix(ids.to_numpy(zero_copy_only=False), gold, epochs, gold_prob, pred == gold[:, None], margin)
 
 
-def _point_table(folder: Path, files: list[Path]) -> pa.Table:
-    """One logging point's records from every process's file; one example twice in one file is refused."""
+def _point_table(files: list[Path]) -> tuple[pa.Table, list[int]]:
+    """One logging point's records from every process's file, and each file's number of records."""
+    parts = [pq.read_table(f, columns=["example_id", "epoch", "gold_label", "gold_prob", "pred_label", "logits"]) for f in files]
+    return pa.concat_tables(parts).combine_chunks(), [len(t) for t in parts]
+
+
+def _places(table: pa.Table, ids: pa.Array) -> np.ndarray:
+    """Each record's row in the sorted ids, -1 for an id not among them."""
     import pyarrow.compute as pc
-    parts = []
-    for f in files:
-        t = pq.read_table(f)
-        if pc.count_distinct(t.column("example_id")).as_py() != len(t):
-            counts = pc.value_counts(t.column("example_id").combine_chunks())
-            twice = counts.filter(pc.greater(counts.field("counts"), 1))[0]["values"].as_py()
-            raise WorkbookError(f"{folder}: example {twice!r} is recorded twice in {f.name}: the files were written by more than "
-                                "one run. Delete the dynamics folder and train again (notebook 02).")
-        parts.append(t)
-    return pa.concat_tables(parts).combine_chunks()
+    return pc.index_in(table.column("example_id"), value_set=ids).fill_null(-1).to_numpy().astype(np.int64)
+
+
+def _refuse_repeats_within_files(folder: Path, files: list[Path], sizes: list[int], where: np.ndarray, ids: pa.Array) -> None:
+    """One example twice in one process's file means two runs wrote into one folder."""
+    start = 0
+    for f, size in zip(files, sizes):
+        part = where[start:start + size]
+        start += size
+        counts = np.bincount(part[part >= 0], minlength=len(ids))
+        if len(counts) and counts.max() > 1:
+            raise WorkbookError(f"{folder}: example {ids[int(counts.argmax())].as_py()!r} is recorded twice in {f.name}: the files "
+                                "were written by more than one run. Delete the dynamics folder and train again (notebook 02).")
 
 
 def _margins(table: pa.Table) -> np.ndarray:
