@@ -71,6 +71,9 @@ def test_a_file_without_a_labelled_pair_is_one_message(tmp_path):
         load_pairs(path)
     p = cli("data", "check", str(path), outputs=tmp_path)
     assert p.returncode == 1 and "INVALID" in p.stdout and "no labelled pair is left" in p.stdout
+    run = cli("run", "--profile", "demo", "-p", f"validation_file={path}", "--run-name", "empty", outputs=tmp_path)
+    assert run.returncode == 2 and "no labelled pair is left" in run.stderr and str(path) in run.stderr
+    assert not (tmp_path / "empty" / "notebooks").exists(), "stopped before notebook 01 ran"
 
 
 def test_the_shareable_map_survives_any_text(tmp_path):

@@ -24,6 +24,9 @@ def check_inputs(params: dict) -> None:
         elif not paths.resolve_input(source).exists():
             raise WorkbookError(f"{key}={source!r}: no such file ({paths.resolve_input(source)}). "
                                 f"Fix the path with -p {key}=PATH, or use --profile demo.")
+        elif key in FILE_PARAMS:   # a split with no labelled pair left fails now, with the loader's own message
+            from ..data.pairs import load_pairs
+            load_pairs(str(paths.resolve_input(source)), split=key.removesuffix("_file"), columns=params.get("column_map") or None)
     for name in params.get("seed_runs", []):   # notebook 05 reads their results: say so before four notebooks run
         if not (paths.outputs_root() / name / "comparison.csv").exists():
             raise WorkbookError(f"seed_runs names {name!r}, which has no {paths.outputs_root() / name / 'comparison.csv'}. Finish that run "
