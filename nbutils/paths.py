@@ -24,6 +24,20 @@ def outputs_root() -> Path:
     return Path(os.environ.get("NBUTILS_OUTPUTS", PROJECT_ROOT / "outputs")).resolve()
 
 
+def shown(path: str | Path) -> str:
+    """A path as reports print it: under outputs/, the project or the folder beside it, never this machine's absolute path."""
+    text = str(path)
+    if not Path(text).is_absolute():
+        return text   # already relative, or not a path (demo, hub:..., "generated from ...")
+    p = Path(text).resolve()
+    for base, prefix in ((outputs_root(), "outputs/"), (PROJECT_ROOT, ""), (PROJECT_ROOT.parent, "../")):
+        try:
+            return prefix + p.relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return p.name
+
+
 RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 

@@ -44,3 +44,16 @@ def test_title_parameters_and_thin_cells(path):
             if cell is not tagged[0]:
                 assert len("".join(cell["source"]).splitlines()) <= 8, "cells stay short"
     assert nb["cells"][2]["cell_type"] == "code" and "setup(" in "".join(nb["cells"][2]["source"]), "setup call after parameters"
+
+
+def test_parameters_left_at_their_defaults_take_the_runs_recorded_values(outputs):
+    import json
+
+    from nbutils.run.notebook import run_settings
+    (outputs / "r").mkdir(parents=True)
+    (outputs / "r" / "manifest.json").write_text(json.dumps({"parameters": {"retrain_size": 600, "learning_rate": 0.01, "seed": 7}}))
+    namespace = {"run_name": "r", "retrain_size": 3000, "learning_rate": 0.002, "seed": 42, "batch_size": 32}
+    adopted = run_settings(namespace, "04_retrain")
+    assert adopted == {"retrain_size": 600, "seed": 7}, "learning_rate was changed in the cell (default 1e-3): kept"
+    assert namespace == {"run_name": "r", "retrain_size": 600, "learning_rate": 0.002, "seed": 7, "batch_size": 32}
+    assert run_settings({"run_name": "never-run", "retrain_size": 3000}, "04_retrain") == {}

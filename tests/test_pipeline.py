@@ -238,3 +238,27 @@ def test_live_map_in_a_real_jupyterlab(demo_run, tmp_path):
     got_before, got_after = parse_counts(before), parse_counts(after)
     assert {r: got_before[r] for r in was} == was
     assert {r: got_after[r] for r in want} == want and want != was
+
+
+def test_notebook_04_opened_in_jupyterlab_takes_the_runs_settings(demo_run, tmp_path):
+    """The committed notebook (its own defaults: 3,000 pairs) opened on the demo run retrains as `make run` did (600)."""
+    import shutil
+
+    import nbformat
+    from nbutils.paths import PROJECT_ROOT
+    from support.labdriver import jupyter_lab, run_all_cells
+    outputs = tmp_path / "outputs"
+    run = shutil.copytree(demo_run[0], outputs / "ci", ignore=shutil.ignore_patterns("checkpoints"))
+    recorded = json.loads((run / "manifest.json").read_text())["parameters"]
+    made_by_run = pd.read_parquet(run / "retrain_set.parquet")
+    (run / "retrain_set.parquet").unlink()
+    (run / "retrain_summary.json").unlink()
+    nb = nbformat.read(PROJECT_ROOT / "notebooks" / "04_retrain.ipynb", as_version=4)
+    assert "retrain_size: int = 3000" in nb.cells[1].source and recorded["retrain_size"] == 600
+    nb.cells[1].source = nb.cells[1].source.replace('run_name: str = "demo"', 'run_name: str = "ci"')
+    nbformat.write(nb, tmp_path / "04_retrain.ipynb")
+    with jupyter_lab(tmp_path, env={"NBUTILS_OUTPUTS": str(outputs)}) as (base, token):
+        text = run_all_cells(base, token, "04_retrain.ipynb", "recorded parameters", "arm(s) into ci/arms/", screenshot=tmp_path / "lab04.png")
+    assert "retrain_size=600" in text and "recorded parameters" in text
+    pd.testing.assert_frame_equal(pd.read_parquet(run / "retrain_set.parquet"), made_by_run)
+    assert list(json.loads((run / "retrain_summary.json").read_text())["arms"]) == recorded["arms"]

@@ -4,11 +4,12 @@ from __future__ import annotations
 import pandas as pd
 
 from ..labels import LABELS
+from ..paths import shown
 
 
 def load_report_table(reports: dict) -> pd.DataFrame:
     """One row per source: rows read, kept, and each drop reason as a column."""
-    rows = [{"split": k, "source": v["source"], "rows_read": v["rows_read"], "kept": v["kept"], **v["dropped"]} for k, v in reports.items()]
+    rows = [{"split": k, "source": shown(v["source"]), "rows_read": v["rows_read"], "kept": v["kept"], **v["dropped"]} for k, v in reports.items()]
     df = pd.DataFrame(rows)
     counts = [c for c in df.columns if c not in ("split", "source")]
     df[counts] = df[counts].fillna(0).astype(int)

@@ -98,7 +98,7 @@ def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebo
                                 f"  partial notebook: {target}\n  rerun with --resume once fixed.") from None
         finally:
             if target.exists():
-                render_html(target, out / "reports" / f"{nb.stem}.html")
+                render_html(target, out / "reports" / f"{nb.stem}.html", title=f"{nb.stem} · run {run_name}")
         entry.update(status="ok", seconds=round(time.perf_counter() - t0, 1), error=None)
         _save(manifest_path, manifest)
         print(f"[{nb.stem}] ok in {entry['seconds']} s", file=sys.stderr, flush=True)

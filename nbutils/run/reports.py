@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 
-def render_html(notebook: Path, target: Path) -> Path:
-    """Executed notebook → standalone HTML; cells tagged remove-input / remove-cell are hidden."""
+def render_html(notebook: Path, target: Path, title: str = "") -> Path:
+    """Executed notebook → standalone HTML titled `title`; cells tagged remove-input / remove-cell are hidden."""
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
@@ -22,28 +22,61 @@ def render_html(notebook: Path, target: Path) -> Path:
     c.TagRemovePreprocessor.enabled = True
     exporter = HTMLExporter(config=c)
     exporter.register_preprocessor(TagRemovePreprocessor(config=c), enabled=True)
-    body, _ = exporter.from_notebook_node(node)
+    body, _ = exporter.from_notebook_node(node, resources={"metadata": {"name": title or notebook.stem}})
     target.write_text(body, encoding="utf-8")
     return target
 
 
 def write_index(out: Path, manifest: dict) -> Path:
-    """index.html linking every report, with status and seconds per notebook and the run's parameters."""
+    """index.html linking every report, the shareable map and the figures, a one-line result per notebook, the parameters."""
+    lines = stage_lines(out)
     rows = "".join(
         f"<tr><td><a href='reports/{name}.html'>{name}</a></td><td>{e.get('status')}</td><td>{e.get('seconds', '')}</td>"
-        f"<td>{html.escape(str(e.get('error') or ''))}</td></tr>" for name, e in manifest["notebooks"].items())
+        f"<td>{html.escape(lines.get(name, '') if e.get('status') == 'ok' else str(e.get('error') or ''))}</td></tr>"
+        for name, e in manifest["notebooks"].items())
+    figures = sorted((out / "figures").glob("*")) if (out / "figures").exists() else []
+    links = " · ".join(f"<a href='figures/{html.escape(f.name)}'>{html.escape(f.name)}</a>" for f in figures)
     params = "".join(f"<tr><td>{html.escape(k)}</td><td><code>{html.escape(json.dumps(v))}</code></td></tr>"
                      for k, v in sorted(manifest["parameters"].items()))
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Run {html.escape(manifest['run_name'])}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:60em}}td,th{{padding:.2em .8em;text-align:left;border-bottom:1px solid #ddd}}</style></head>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}td,th{{padding:.2em .8em;text-align:left;border-bottom:1px solid #ddd}}</style></head>
 <body><h1>Dataset cartography run: {html.escape(manifest['run_name'])}</h1>
 <p>profile <b>{html.escape(manifest['profile'])}</b> · status <b>{manifest['status']}</b> · started {manifest['started']} · finished {manifest.get('finished', '')}
 · device {html.escape(manifest.get('device', ''))} · commit <code>{manifest.get('git_commit', '')}</code></p>
-<table><tr><th>notebook</th><th>status</th><th>seconds</th><th>error</th></tr>{rows}</table>
+<table><tr><th>report</th><th>status</th><th>seconds</th><th>result</th></tr>{rows}</table>
+<p>Shareable map and figures: {links or 'none yet'}</p>
 <h2>Parameters</h2><table>{params}</table><p>Full record: <a href="manifest.json">manifest.json</a></p></body></html>"""
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def stage_lines(out: Path) -> dict[str, str]:
+    """One line of results per notebook, from the files it wrote (a notebook that wrote none gets no line)."""
+    import pandas as pd
+    import yaml
+    lines = {}
+    if (out / "data" / "load_report.json").exists():
+        report = json.loads((out / "data" / "load_report.json").read_text())
+        lines["01_load_data"] = ", ".join(f"{split} {r['kept']:,}" for split, r in report.items()) + " pairs"
+    if (out / "train_summary.json").exists():
+        t = json.loads((out / "train_summary.json").read_text())
+        acc = t.get("best_selection_accuracy")
+        lines["02_train_dynamics"] = (f"{t.get('train_pairs', 0):,} pairs mapped in {t.get('seconds', 0) / 60:.1f} min on {t.get('device', '')}"
+                                      + (f"; model-selection accuracy {acc:.3f}" if acc is not None else ""))
+    if (out / "selection.yaml").exists():
+        sel = yaml.safe_load((out / "selection.yaml").read_text()) or {}
+        lines["03_data_map"] = "regions: " + ", ".join(f"{r} {n:,}" for r, n in (sel.get("counts") or {}).items())
+    if (out / "retrain_summary.json").exists():
+        arms = json.loads((out / "retrain_summary.json").read_text()).get("arms", {})
+        lines["04_retrain"] = "arms: " + ", ".join(f"{a} ({v.get('pairs', 0):,} pairs)" for a, v in arms.items())
+    if (out / "comparison.csv").exists():
+        c = pd.read_csv(out / "comparison.csv").dropna(subset=["diff"])
+        first = c[c["data"] == c["data"].iloc[0]] if len(c) else c
+        lines["05_compare"] = (f"accuracy minus notebook 02's model on {first['data'].iloc[0]}: "
+                               + ", ".join(f"{r.model} {100 * r.diff:+.1f} pts" for r in first.itertuples())
+                               + f" ({c['data'].nunique()} data sets in the report)") if len(c) else ""
+    return lines
 
 
 def write_sweep_index(out: Path, record: dict, table) -> Path:

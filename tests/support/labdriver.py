@@ -57,6 +57,50 @@ def jupyter_lab(root: Path, env: dict | None = None, timeout: float = 90):
             proc.kill()
 
 
+def run_all_cells(base: str, token: str, notebook: str, started_text: str, done_text: str, timeout_ms: int = 300_000,
+                  screenshot: Path | None = None) -> str:
+    """Open the notebook, Run All Cells, wait until done_text shows in an output; returns the page's output text.
+
+    started_text: an early cell's output, the sign that Run All took (it is retried until then).
+    """
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            _open_and_run_all(page, base, token, notebook, page.locator(".jp-OutputArea-output", has_text=started_text), 180_000)
+            page.locator(".jp-OutputArea-output", has_text=done_text).first.wait_for(timeout=timeout_ms)
+            return "\n".join(page.locator(".jp-OutputArea-output").all_inner_texts())
+        except Exception:
+            if screenshot is not None:
+                page.screenshot(path=str(screenshot), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+
+def _open_and_run_all(page, base: str, token: str, notebook: str, ready, timeout_ms: int) -> None:
+    """Open the notebook and run every cell until `ready` (a locator) shows; a stalled Run All is restarted twice."""
+    page.goto(f"{base}/lab/tree/{notebook}?token={token}", timeout=timeout_ms)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_ms)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_ms)
+    page.wait_for_timeout(3000)  # the kernel reports idle a moment before its session settles
+    for attempt in range(3):
+        if attempt == 0:
+            page.get_by_role("menuitem", name="Run", exact=True).click()
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        else:  # a Run All can stall after the first cell while the kernel connection settles: start clean
+            page.get_by_role("menuitem", name="Kernel", exact=True).click()
+            page.get_by_role("menuitem", name="Restart Kernel and Run All Cells…").click()
+            page.locator(".jp-Dialog-button.jp-mod-accept").click()
+        try:
+            ready.first.wait_for(timeout=timeout_ms // 3)
+            return
+        except Exception:
+            if attempt == 2:
+                raise
+
+
 def run_notebook_and_move_slider(base: str, token: str, notebook: str, slider: str, value: float,
                                  timeout_ms: int = 180_000, screenshot: Path | None = None) -> tuple[str, str]:
     """Open the notebook, Run All Cells, read the live counts table, set one slider; returns (counts before, after)."""
@@ -65,26 +109,9 @@ def run_notebook_and_move_slider(base: str, token: str, notebook: str, slider: s
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
-            page.goto(f"{base}/lab/tree/{notebook}?token={token}", timeout=timeout_ms)
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_ms)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_ms)
-            page.wait_for_timeout(3000)  # the kernel reports idle a moment before its session settles
             row = page.locator(".widget-slider", has_text=slider)
-            for attempt in range(3):
-                if attempt == 0:
-                    page.get_by_role("menuitem", name="Run", exact=True).click()
-                    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-                else:  # a Run All can stall after the first cell while the kernel connection settles: start clean
-                    page.get_by_role("menuitem", name="Kernel", exact=True).click()
-                    page.get_by_role("menuitem", name="Restart Kernel and Run All Cells…").click()
-                    page.locator(".jp-Dialog-button.jp-mod-accept").click()
-                try:
-                    row.wait_for(timeout=timeout_ms // 3)
-                    break
-                except Exception:
-                    if attempt == 2:
-                        raise
-            counts = page.locator(".widget-output table").first
+            _open_and_run_all(page, base, token, notebook, row, timeout_ms)
+            counts = page.locator(".datamap-counts table").first
             counts.wait_for(timeout=timeout_ms)
             before = counts.inner_text()
             drawn = page.wait_for_function("() => { const g = document.querySelector('.widget-vbox .js-plotly-plot');"
@@ -97,9 +124,9 @@ def run_notebook_and_move_slider(base: str, token: str, notebook: str, slider: s
             page.keyboard.press("Control+A")
             page.keyboard.type(f"{value}")
             page.keyboard.press("Enter")
-            page.wait_for_function("old => { const t = document.querySelector('.widget-output table'); return t && t.innerText !== old; }",
+            page.wait_for_function("old => { const t = document.querySelector('.datamap-counts table'); return t && t.innerText !== old; }",
                                    arg=before, timeout=30_000)
-            return before, page.locator(".widget-output table").first.inner_text()
+            return before, page.locator(".datamap-counts table").first.inner_text()
         except Exception:
             if screenshot is not None:
                 page.screenshot(path=str(screenshot), full_page=True)
