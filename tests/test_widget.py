@@ -10,7 +10,7 @@ import yaml
 from nbutils.map.regions import REGIONS, Thresholds, assign_regions
 
 
-def _table(n: int = 6000, seed: int = 3) -> pd.DataFrame:
+def _table(n: int = 30_000, seed: int = 3) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     return pd.DataFrame({"example_id": [f"p{i}" for i in range(n)], "premise": "A dog runs.", "hypothesis": "An animal moves.",
                          "gold_label": rng.integers(0, 3, n), "confidence": rng.uniform(0, 1, n),
