@@ -12,3 +12,14 @@ LABEL_ALIASES: dict[str, int] = {
     "contradicts": 2, "contradict": 2, "c": 2,
 }
 NO_GOLD: frozenset[str] = frozenset({"-", "-1", ""})
+
+LABEL_COLUMNS = ("gold_label", "pred_label", "label", "original_label", "pred_original")
+
+
+def named(table):
+    """A copy of a table for people to read: label columns show entailment / neutral / contradiction, not 0/1/2."""
+    out = table.copy()
+    for col in LABEL_COLUMNS:
+        if col in out.columns and out[col].dtype.kind in "iu":
+            out[col] = out[col].map(lambda v: LABELS[v] if 0 <= v < len(LABELS) else "-")
+    return out

@@ -8,19 +8,25 @@ import seaborn as sns
 
 
 def accuracy_ci_figure(table: pd.DataFrame):
-    """Accuracy per model and data set with 95% bootstrap intervals."""
+    """Accuracy per model and data set with 95% bootstrap intervals: one horizontal bar each, its value beside it."""
     t = table.reset_index()
-    fig, ax = plt.subplots(figsize=(8, 3.4))
     data_sets = list(dict.fromkeys(t["data"]))
     models = list(dict.fromkeys(t["model"]))
-    width = 0.8 / len(models)
+    height = 0.8 / len(models)
+    fig, ax = plt.subplots(figsize=(8, 1.0 + 0.3 * len(data_sets) * len(models)))
     for i, m in enumerate(models):
-        g = t[t["model"] == m].set_index("data").loc[data_sets]
-        x = np.arange(len(data_sets)) + i * width
-        ax.bar(x, g["accuracy"], width, label=m, yerr=[g["accuracy"] - g["ci_low"], g["ci_high"] - g["accuracy"]], capsize=3)
-    ax.set_xticks(np.arange(len(data_sets)) + width * (len(models) - 1) / 2, data_sets)
-    ax.set(ylabel="accuracy", ylim=(0, 1), title="accuracy with 95% bootstrap intervals")
-    ax.legend()
+        g = t[t["model"] == m].set_index("data").reindex(data_sets)
+        y = np.arange(len(data_sets)) + i * height
+        bars = ax.barh(y, g["accuracy"], height, label=m, xerr=np.clip([g["accuracy"] - g["ci_low"], g["ci_high"] - g["accuracy"]], 0, None), capsize=2)
+        ax.plot(g["accuracy"], y, "|", color=bars.patches[0].get_facecolor(), ms=9, mew=2)   # seen even at accuracy 0
+        for yy, acc, high in zip(y, g["accuracy"], g["ci_high"]):
+            if pd.notna(acc):
+                ax.text(high + 0.01, yy, f"{acc:.3f}", va="center", fontsize=7)
+    ax.set_yticks(np.arange(len(data_sets)) + height * (len(models) - 1) / 2, data_sets)
+    ax.invert_yaxis()
+    ax.set(xlabel="accuracy", xlim=(-0.02, 1.12), title="accuracy with 95% bootstrap intervals")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
     return fig
 
 

@@ -62,6 +62,13 @@ def read_selection(run_name: str, train_ids: pd.Series, source: str = "parameter
     return sel, meta
 
 
+def describe(meta: dict, pairs: int) -> str:
+    """One line on where a selection came from, for notebook 04's report."""
+    how = f"{meta.get('region_mode', 'thresholds')} mode" + (f", top {meta['rank_percent']:g}% per region" if "rank_percent" in meta else "")
+    lasso = f", inside a lasso of {len(meta['lasso']['variability'])} vertices" if meta.get("lasso") else ""
+    return f"selection: {pairs:,} pairs from {meta.get('source', '?')} ({how}{lasso}), written {meta.get('saved_at', '?')}"
+
+
 def fingerprint(run_name: str, source: str = "parameters") -> str:
     """A digest of one selection's ids and regions ("" when there is none), to tell whether it changed."""
     path = paths.outputs_root() / run_name / f"{SOURCES.get(source, SOURCES['parameters'])}.parquet"

@@ -25,3 +25,10 @@ def read_map(run_name: str) -> pd.DataFrame:
     if not path.exists():
         raise WorkbookError(f"{path} is missing: run notebook 03 (data map) for run {run_name!r} first.")
     return pd.read_parquet(path)
+
+
+def most_ambiguous(table: pd.DataFrame, n: int = 8) -> pd.DataFrame:
+    """The ambiguous region's n pairs of highest variability, labels by name (empty when the region is)."""
+    from ..labels import named
+    amb = table[table["region"] == "ambiguous"].nlargest(n, "variability")
+    return named(amb[["example_id", "premise", "hypothesis", "gold_label", "confidence", "variability"]]).set_index("example_id")

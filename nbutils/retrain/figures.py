@@ -23,7 +23,8 @@ def retrain_curve_figure(summary: dict):
         elif h["stage"][k] != h["stage"][k - 1]:
             ax.axvline(k + 0.5, color="#999", ls=":")
     ax.set(xlabel="epoch (all stages in order; dotted: new curriculum stage, dashed: new round)", ylabel="accuracy", ylim=(0, 1.02))
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
     return fig
 
 

@@ -30,6 +30,8 @@ def setup(namespace: dict, notebook: str) -> Path:
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)
     pd.set_option("display.max_colwidth", 80)
+    pd.set_option("display.precision", 3)   # one rounding for every table in the reports
+    warnings.formatwarning = lambda message, category, *_, **__: f"{category.__name__}: {message}\n"   # no file paths in reports
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", message=".*TRANSFORMERS_CACHE.*")
     import matplotlib
