@@ -218,6 +218,9 @@ def test_a_teacher_with_another_label_set_is_rejected(demo_run, tmp_path):
         teacher_logits(str(tmp_path / "binary"), table, 64)
 
 
+LASSO = [(0.05, 0.3), (0.3, 0.3), (0.3, 0.9), (0.05, 0.9)]   # variability, confidence: a box drawn with the lasso
+
+
 def test_live_map_in_a_real_jupyterlab(demo_run, tmp_path):
     """JupyterLab on 127.0.0.1 in headless Chromium: run notebook 03, move a slider, the counts follow Python's."""
     import nbformat
@@ -230,14 +233,27 @@ def test_live_map_in_a_real_jupyterlab(demo_run, tmp_path):
             cell.outputs, cell.execution_count = [], None
     nbformat.write(nb, tmp_path / "03_data_map.ipynb")
     with jupyter_lab(tmp_path, env={"NBUTILS_OUTPUTS": str(run.parent)}) as (base, token):
-        before, after = run_notebook_and_move_slider(base, token, "03_data_map.ipynb", "ambiguous_min_variability", 0.15,
-                                                     screenshot=tmp_path / "lab.png")
+        before, after, statuses = run_notebook_and_move_slider(base, token, "03_data_map.ipynb", "ambiguous_min_variability", 0.15,
+                                                               screenshot=tmp_path / "lab.png", lasso=LASSO)
     table = pd.read_parquet(run / "datamap.parquet")
-    want = assign_regions(table, Thresholds(ambiguous_min_variability=0.15)).value_counts().to_dict()
+    regions = assign_regions(table, Thresholds(ambiguous_min_variability=0.15))
+    want = regions.value_counts().to_dict()
     was = assign_regions(table, Thresholds()).value_counts().to_dict()
     got_before, got_after = parse_counts(before), parse_counts(after)
     assert {r: got_before[r] for r in was} == was
     assert {r: got_after[r] for r in want} == want and want != was
+    # the lasso drawn in the browser: every pair inside it is saved (drawn or not), and clearing it restores the regions
+    inside_status, saved_status, cleared_status, all_status = statuses
+    assert "saved" in saved_status and "cleared" in cleared_status
+    meta = yaml.safe_load((run / "selection_saved.yaml").read_text())
+    assert meta is not None and meta["lasso"] is None, "the last save came after clearing the lasso"
+    in_regions = table[regions != "other"]
+    assert f"saved {len(in_regions):,} pairs" in all_status
+    saved_in_lasso = int(saved_status.split("saved ")[1].split(" pairs")[0].replace(",", ""))
+    xs, ys = zip(*LASSO)
+    core = in_regions["variability"].between(min(xs) + 0.01, max(xs) - 0.01) & in_regions["confidence"].between(min(ys) + 0.01, max(ys) - 0.01)
+    hull = in_regions["variability"].between(min(xs) - 0.01, max(xs) + 0.01) & in_regions["confidence"].between(min(ys) - 0.01, max(ys) + 0.01)
+    assert core.sum() <= saved_in_lasso <= hull.sum() and core.sum() > 0, (core.sum(), saved_in_lasso, hull.sum())
 
 
 def test_notebook_04_opened_in_jupyterlab_takes_the_runs_settings(demo_run, tmp_path):
@@ -262,3 +278,45 @@ def test_notebook_04_opened_in_jupyterlab_takes_the_runs_settings(demo_run, tmp_
     assert "retrain_size=600" in text and "recorded parameters" in text
     pd.testing.assert_frame_equal(pd.read_parquet(run / "retrain_set.parquet"), made_by_run)
     assert list(json.loads((run / "retrain_summary.json").read_text())["arms"]) == recorded["arms"]
+
+
+def test_from_04_retrains_on_a_selection_saved_from_the_live_map_and_resume_notices_a_new_one(demo_run, tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    from plotly.callbacks import LassoSelector, Points
+
+    from nbutils.map.regions import Thresholds
+    from nbutils.map.widget import map_widget
+    outputs = tmp_path / "outputs"
+    run = shutil.copytree(demo_run[0], outputs / "ci", ignore=shutil.ignore_patterns("checkpoints"))
+    monkeypatch.setenv("NBUTILS_OUTPUTS", str(outputs))
+    table = pd.read_parquet(run / "datamap.parquet")
+    box = map_widget(table, Thresholds(), "ci", sample_points=1000)
+    save, clear, _ = box.children[2].children
+    box.children[1].data[0]._dispatch_on_selection(Points(point_inds=[0], xs=[], ys=[], trace_name="pairs", trace_index=0),
+                                                   LassoSelector(xs=[0.0, 0.35, 0.35, 0.0], ys=[0.0, 0.0, 1.0, 1.0]))
+    save.click()
+    saved = pd.read_parquet(run / "selection_saved.parquet")
+    batch = pd.read_parquet(run / "selection.parquet")
+    assert 0 < len(saved) < len(batch)
+    env = {**os.environ, "NBUTILS_OUTPUTS": str(outputs)}
+    cmd = [sys.executable, "-m", "nbutils", "run", "--profile", "demo", "--run-name", "ci"]
+    first = subprocess.run([*cmd, "--from", "04", "-p", "selection=saved"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "[03_data_map] done earlier, skipped (--resume)" in first.stderr and "[04_retrain] running" in first.stderr
+    selected = pd.read_parquet(run / "retrain_set.parquet").query("arm == 'selected' and not augmented")
+    assert set(selected["source_id"].fillna(selected["example_id"])) <= set(saved["example_id"])
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["parameters"]["selection"] == "saved" and manifest["notebooks"]["05_compare"]["status"] == "ok"
+    clear.click()
+    save.click()   # a new saved selection: every pair of the three regions
+    second = subprocess.run([*cmd, "--resume", "-p", "selection=saved"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "[03_data_map] done earlier, skipped (--resume)" in second.stderr
+    assert "[04_retrain] reruns: the selection it retrains on changed" in second.stderr
+    assert "[05_compare] reruns: an earlier notebook reran (04_retrain)" in second.stderr
+    for report in (run / "reports").glob("*.html"):
+        text = report.read_text()
+        for absolute in (outputs, demo_run[0].parent, PROJECT_ROOT, PROJECT_ROOT.parent):
+            assert str(absolute) + "/" not in text, f"{report.name} shows the absolute path {absolute}"

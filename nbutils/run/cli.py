@@ -13,7 +13,10 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run notebooks 01-05 with papermill into outputs/<run_name>/")
     _profile_args(run)
     run.add_argument("--run-name", default=None, help="outputs/<run-name>/ (default: the profile name)")
-    run.add_argument("--resume", action="store_true", help="skip notebooks that finished in an earlier try of this run")
+    run.add_argument("--resume", action="store_true", help="skip notebooks that finished in an earlier try of this run "
+                     "(a finished notebook whose parameters or selection changed reruns, with every notebook after it)")
+    run.add_argument("--from", dest="from_stage", default="", metavar="NN",
+                     help="rerun from this notebook on (e.g. --from 04 after saving a selection from the live map)")
     train = sub.add_parser("train", help="load data and train with dynamics (what notebooks 01-02 do); works under torchrun")
     _profile_args(train)
     train.add_argument("--run-name", default=None)
@@ -81,7 +84,7 @@ def _profile_args(p: argparse.ArgumentParser) -> None:
 def _run(args) -> int:
     from .profiles import parse_overrides
     from .pipeline import run_pipeline
-    out = run_pipeline(args.profile, parse_overrides(args.params), args.run_name, args.resume)
+    out = run_pipeline(args.profile, parse_overrides(args.params), args.run_name, args.resume, args.from_stage)
     print(f"report: {out / 'index.html'}")
     return 0
 

@@ -1,7 +1,9 @@
 """Run notebooks 01→05 with papermill into outputs/<run>/, keep a manifest, resume after failure.
 
 `outputs/<run>/manifest.json`: profile, parameters, package versions, git commit, started/finished, status,
-and per notebook: status (ok | failed | pending), seconds, failed cell, error.
+and per notebook: status (ok | failed | pending | stale | interrupted), seconds, failed cell, error, and inputs (the
+parameters it declares, and for notebook 04 a digest of the selection it read), so --resume can tell a finished
+notebook whose inputs changed and rerun it, with every notebook after it.
 """
 from __future__ import annotations
 
@@ -33,8 +35,9 @@ def notebook_paths(names: tuple[str, ...] = paths.NOTEBOOKS) -> list[Path]:
 
 
 def run_pipeline(profile: str = "demo", overrides: dict | None = None, run_name: str | None = None,
-                 resume: bool = False) -> Path:
-    """Execute every notebook in order; returns the run folder. Raises WorkbookError naming the failed cell."""
+                 resume: bool = False, from_stage: str = "") -> Path:
+    """Execute every notebook in order (from_stage: rerun from that notebook on, keeping the earlier ones' results);
+    returns the run folder. Raises WorkbookError naming the failed cell."""
     notebooks = notebook_paths()
     params = profiles.resolve(profile, overrides or {}, notebooks)
     check_inputs(params)
@@ -42,11 +45,43 @@ def run_pipeline(profile: str = "demo", overrides: dict | None = None, run_name:
     run_name = run_name or params.get("run_name") or profile
     params["run_name"] = run_name
     out = paths.run_dir(run_name)
+    start = stage_index(from_stage, notebooks) if from_stage else 0
     with run_lock(out), _sigterm_as_interrupt():
-        return _run_notebooks(out, profile, params, declared, notebooks, resume)
+        return _run_notebooks(out, profile, params, declared, notebooks, resume or bool(from_stage), start)
 
 
-def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebooks: list[Path], resume: bool) -> Path:
+def stage_index(from_stage: str, notebooks: list[Path]) -> int:
+    """'04', '4' or '04_retrain' -> the notebook's place in the run order."""
+    matches = [i for i, nb in enumerate(notebooks) if nb.stem == from_stage or nb.stem.split("_")[0].lstrip("0") == from_stage.lstrip("0")]
+    if not matches:
+        raise WorkbookError(f"--from {from_stage!r}: name a notebook, one of {[nb.stem.split('_')[0] for nb in notebooks]} "
+                            f"(e.g. --from 04 reruns retraining and the comparison).")
+    return matches[0]
+
+
+def stage_inputs(stem: str, params: dict, declared: dict) -> dict:
+    """What a notebook's results depend on beyond earlier notebooks: its parameters, and for 04 the selection it reads."""
+    inputs = {"parameters": {k: v for k, v in profiles.for_notebook(params, declared).items() if k != "resume"}}
+    if stem == "04_retrain":
+        from ..map.selection import fingerprint
+        inputs["selection"] = fingerprint(params["run_name"], params.get("selection", "parameters"))
+    return inputs
+
+
+def _changed(entry: dict, now: dict) -> str:
+    """Why a finished notebook must rerun ("" when its recorded inputs still hold, or it recorded none)."""
+    before = entry.get("inputs")
+    if not before:
+        return ""
+    if before.get("selection", "") != now.get("selection", ""):
+        return "the selection it retrains on changed"
+    old, new = before.get("parameters", {}), now.get("parameters", {})
+    changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    return f"its parameters changed ({', '.join(changed)})" if changed else ""
+
+
+def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebooks: list[Path], resume: bool,
+                   start: int = 0) -> Path:
     """The notebooks in order, under the run's lock; the manifest follows every step (interrupted too)."""
     import papermill as pm
 
@@ -63,18 +98,28 @@ def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebo
     manifest = earlier if resume else None
     if manifest is None or manifest.get("profile") != profile:
         manifest = {"run_name": run_name, "profile": profile, "notebooks": {nb.stem: {"status": "pending"} for nb in notebooks}}
-    if resume and manifest.get("parameters") not in (None, params):
-        changed = sorted(k for k in set(params) | set(manifest["parameters"]) if params.get(k) != manifest["parameters"].get(k))
-        print(f"--resume with changed parameters {changed}: finished notebooks keep their earlier results", file=sys.stderr)
+    if start:
+        unfinished = [nb.stem for nb in notebooks[:start] if manifest["notebooks"][nb.stem].get("status") != "ok"]
+        if unfinished:
+            raise WorkbookError(f"--from {notebooks[start].stem}: {', '.join(unfinished)} of run {run_name!r} has not finished; "
+                                "run it first (python -m nbutils run --resume with the same profile).")
+        for nb in notebooks[start:]:
+            manifest["notebooks"][nb.stem].update(status="stale")
     manifest.update(parameters=params, packages=_versions(), git_commit=_git_commit(), started=_now(), status="running",
                     device=_device())
     _save(manifest_path, manifest)
     _log_to_stderr()
+    rerun = ""
     for nb in notebooks:
         entry = manifest["notebooks"][nb.stem]
+        inputs = stage_inputs(nb.stem, params, declared[nb.stem])
         if resume and entry.get("status") == "ok":
-            print(f"[{nb.stem}] done earlier, skipped (--resume)", file=sys.stderr)
-            continue
+            why = rerun or _changed(entry, inputs)
+            if not why:
+                print(f"[{nb.stem}] done earlier, skipped (--resume)", file=sys.stderr)
+                continue
+            print(f"[{nb.stem}] reruns: {why}", file=sys.stderr)
+        rerun = rerun or f"an earlier notebook reran ({nb.stem})"
         print(f"[{nb.stem}] running …", file=sys.stderr, flush=True)
         target = out / "notebooks" / nb.name
         t0 = time.perf_counter()
@@ -99,7 +144,7 @@ def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebo
         finally:
             if target.exists():
                 render_html(target, out / "reports" / f"{nb.stem}.html", title=f"{nb.stem} · run {run_name}")
-        entry.update(status="ok", seconds=round(time.perf_counter() - t0, 1), error=None)
+        entry.update(status="ok", seconds=round(time.perf_counter() - t0, 1), error=None, inputs=inputs)
         _save(manifest_path, manifest)
         print(f"[{nb.stem}] ok in {entry['seconds']} s", file=sys.stderr, flush=True)
     _finish(manifest, manifest_path, out, "ok")

@@ -101,9 +101,34 @@ def _open_and_run_all(page, base: str, token: str, notebook: str, ready, timeout
                 raise
 
 
+TO_PAGE = """([x, y]) => { const gd = document.querySelector('.widget-vbox .js-plotly-plot'); const r = gd.getBoundingClientRect();
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis; return [r.left + xa._offset + xa.d2p(x), r.top + ya._offset + ya.d2p(y)]; }"""
+
+
+def draw_lasso(page, vertices: list[tuple[float, float]]) -> None:
+    """Drag the mouse around a polygon given in data coordinates (variability, confidence) on the live map."""
+    points = [page.evaluate(TO_PAGE, list(v)) for v in [*vertices, vertices[0]]]
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        for k in range(1, 11):
+            page.mouse.move(x0 + (x1 - x0) * k / 10, y0 + (y1 - y0) * k / 10)
+    page.mouse.up()
+
+
+def click_and_read_status(page, button: str, expect: str) -> str:
+    """Click a button under the live map and return the status line once it contains `expect`."""
+    page.get_by_role("button", name=button).click()
+    status = page.locator(".widget-hbox .widget-html", has_text=expect).first
+    status.wait_for(timeout=30_000)
+    return status.inner_text()
+
+
 def run_notebook_and_move_slider(base: str, token: str, notebook: str, slider: str, value: float,
-                                 timeout_ms: int = 180_000, screenshot: Path | None = None) -> tuple[str, str]:
-    """Open the notebook, Run All Cells, read the live counts table, set one slider; returns (counts before, after)."""
+                                 timeout_ms: int = 180_000, screenshot: Path | None = None,
+                                 lasso: list[tuple[float, float]] | None = None) -> tuple[str, str, list[str]]:
+    """Open the notebook, Run All Cells, read the live counts table, set one slider; returns (counts before, after, and
+    with `lasso`: the status lines after drawing it, saving, clearing it and saving again)."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -126,7 +151,17 @@ def run_notebook_and_move_slider(base: str, token: str, notebook: str, slider: s
             page.keyboard.press("Enter")
             page.wait_for_function("old => { const t = document.querySelector('.datamap-counts table'); return t && t.innerText !== old; }",
                                    arg=before, timeout=30_000)
-            return before, page.locator(".datamap-counts table").first.inner_text()
+            after = page.locator(".datamap-counts table").first.inner_text()
+            statuses = []
+            if lasso:
+                draw_lasso(page, lasso)
+                page.locator(".widget-html", has_text="pairs inside the selection").first.wait_for(timeout=30_000)
+                statuses.append(page.locator(".widget-html", has_text="pairs inside the selection").first.inner_text())
+                statuses.append(click_and_read_status(page, "save selection", "saved"))
+                statuses.append(click_and_read_status(page, "clear lasso", "selection cleared"))
+                page.wait_for_timeout(500)
+                statuses.append(click_and_read_status(page, "save selection", "saved"))
+            return before, after, statuses
         except Exception:
             if screenshot is not None:
                 page.screenshot(path=str(screenshot), full_page=True)
