@@ -72,7 +72,7 @@ def score(run: str) -> dict:
     hard = noise_check.hard_region_table(table).iloc[0]
     return {"pairs": len(table), "validation_acc": round(acc, 3), "validation_pairs": len(val),
             "auc_confidence": round(check.loc["1 − confidence", "roc_auc"], 3), "auc_aum": round(check.loc["−AUM", "roc_auc"], 3),
-            f"precision_at_k": round(check.loc["1 − confidence", f"precision_at_{k}"], 3), "k": k,
+            "precision_at_k": round(check.loc["1 − confidence", f"precision_at_{k}"], 3), "k": k,
             "hard_recall": round(float(hard["recall"]), 3),
             "roberta_ambiguous_lift": round(float(lift.get("ambiguous", float("nan"))), 2),
             "roberta_hard_lift": round(float(lift.get("hard-to-learn", float("nan"))), 2), "roberta_kappa": round(float(kappa), 3),

@@ -107,6 +107,8 @@ TO_PAGE = """([x, y]) => { const gd = document.querySelector('.widget-vbox .js-p
 
 def draw_lasso(page, vertices: list[tuple[float, float]]) -> None:
     """Drag the mouse around a polygon given in data coordinates (variability, confidence) on the live map."""
+    page.locator(".widget-vbox .js-plotly-plot").first.scroll_into_view_if_needed()   # mouse events need the map on screen
+    page.wait_for_timeout(300)
     points = [page.evaluate(TO_PAGE, list(v)) for v in [*vertices, vertices[0]]]
     page.mouse.move(*points[0])
     page.mouse.down()
