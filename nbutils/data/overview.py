@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..labels import LABELS
+from ..labels import LABELS, named
 from ..paths import shown
 
 
@@ -37,7 +37,12 @@ def contrast_examples(contrasts: dict[str, pd.DataFrame], per_kind: int = 2, see
     if not parts:
         return pd.DataFrame()
     out = pd.concat(parts)
-    return out[["contrast_set"] + [c for c in cols if c in out.columns]].reset_index(drop=True)
+    return named(out[["contrast_set"] + [c for c in cols if c in out.columns]].reset_index(drop=True))
+
+
+def sample_pairs(table: pd.DataFrame, n: int = 5, seed: int = 0) -> pd.DataFrame:
+    """A few pairs to read, labels by name."""
+    return named(table.sample(min(n, len(table)), random_state=seed)).set_index("example_id")
 
 
 def token_lengths(splits: dict[str, pd.DataFrame], model: str, tokenizer: str = "", max_length: int = 128) -> pd.DataFrame:
