@@ -21,7 +21,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from support.labdriver import CHROMIUM, CHROMIUM_ARGS, _open_and_run_all, jupyter_lab  # noqa: E402
+from support.labdriver import _open_and_run_all, browser_page, jupyter_lab, type_into_slider  # noqa: E402
 
 MAKE_TABLE = """import numpy as np, pandas as pd
 from nbutils.map.regions import Thresholds, assign_regions
@@ -69,30 +69,21 @@ def main() -> None:
 
 def drive(base: str, token: str, inputs: int) -> list[dict]:
     """Run the notebook, then time each slider input from the Enter key to the page's counts and redraw."""
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
-            _open_and_run_all(page, base, token, "live_map.ipynb", page.locator(".datamap-counts table"), 300_000)
-            page.wait_for_function("() => { const g = document.querySelector('.widget-vbox .js-plotly-plot');"
-                                   " return g && g.data && g.data[0].x && g.data[0].x.length; }", timeout=120_000)
-            page.evaluate(RECORDER)
-            readout = page.locator(".widget-slider", has_text="ambiguous_min_variability").locator(".widget-readout")
-            rows = []
-            for i in range(inputs):
-                value = round(0.12 + 0.02 * (i % 10), 2)
-                readout.click()
-                page.keyboard.press("Control+A")
-                page.keyboard.type(f"{value}")
-                page.keyboard.press("Enter")
-                page.wait_for_function("() => window.__t.counts && window.__t.plot", timeout=30_000)
-                t = page.evaluate("window.__t")
-                rows.append({"value": value, "counts_ms": t["counts"] - t["start"], "plot_ms": t["plot"] - t["start"]})
-                time.sleep(0.3)
-            return rows
-        finally:
-            browser.close()
+    with browser_page() as page:
+        _open_and_run_all(page, base, token, "live_map.ipynb", page.locator(".datamap-counts table"), 300_000)
+        page.wait_for_function("() => { const g = document.querySelector('.widget-vbox .js-plotly-plot');"
+                               " return g && g.data && g.data[0].x && g.data[0].x.length; }", timeout=120_000)
+        page.evaluate(RECORDER)
+        row = page.locator(".widget-slider", has_text="ambiguous_min_variability")
+        rows = []
+        for i in range(inputs):
+            value = round(0.12 + 0.02 * (i % 10), 2)
+            type_into_slider(page, row, value)
+            page.wait_for_function("() => window.__t.counts && window.__t.plot", timeout=30_000)
+            t = page.evaluate("window.__t")
+            rows.append({"value": value, "counts_ms": t["counts"] - t["start"], "plot_ms": t["plot"] - t["start"]})
+            time.sleep(0.3)
+        return rows
 
 
 if __name__ == "__main__":

@@ -57,26 +57,33 @@ def jupyter_lab(root: Path, env: dict | None = None, timeout: float = 90):
             proc.kill()
 
 
-def run_all_cells(base: str, token: str, notebook: str, started_text: str, done_text: str, timeout_ms: int = 300_000,
-                  screenshot: Path | None = None) -> str:
-    """Open the notebook, Run All Cells, wait until done_text shows in an output; returns the page's output text.
-
-    started_text: an early cell's output, the sign that Run All took (it is retried until then).
-    """
+@contextmanager
+def browser_page(screenshot: Path | None = None):
+    """A page of Debian's headless chromium (1500 x 1000); a full-page screenshot is kept when the block fails."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
-            _open_and_run_all(page, base, token, notebook, page.locator(".jp-OutputArea-output", has_text=started_text), 180_000)
-            page.locator(".jp-OutputArea-output", has_text=done_text).first.wait_for(timeout=timeout_ms)
-            return "\n".join(page.locator(".jp-OutputArea-output").all_inner_texts())
+            yield page
         except Exception:
             if screenshot is not None:
                 page.screenshot(path=str(screenshot), full_page=True)
             raise
         finally:
             browser.close()
+
+
+def run_all_cells(base: str, token: str, notebook: str, started_text: str, done_text: str, timeout_ms: int = 300_000,
+                  screenshot: Path | None = None) -> str:
+    """Open the notebook, Run All Cells, wait until done_text shows in an output; returns the page's output text.
+
+    started_text: an early cell's output, the sign that Run All took (it is retried until then).
+    """
+    with browser_page(screenshot) as page:
+        _open_and_run_all(page, base, token, notebook, page.locator(".jp-OutputArea-output", has_text=started_text), 180_000)
+        page.locator(".jp-OutputArea-output", has_text=done_text).first.wait_for(timeout=timeout_ms)
+        return "\n".join(page.locator(".jp-OutputArea-output").all_inner_texts())
 
 
 def _open_and_run_all(page, base: str, token: str, notebook: str, ready, timeout_ms: int) -> None:
@@ -131,45 +138,39 @@ def run_notebook_and_move_slider(base: str, token: str, notebook: str, slider: s
                                  lasso: list[tuple[float, float]] | None = None) -> tuple[str, str, list[str]]:
     """Open the notebook, Run All Cells, read the live counts table, set one slider; returns (counts before, after, and
     with `lasso`: the status lines after drawing it, saving, clearing it and saving again)."""
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
-            row = page.locator(".widget-slider", has_text=slider)
-            _open_and_run_all(page, base, token, notebook, row, timeout_ms)
-            counts = page.locator(".datamap-counts table").first
-            counts.wait_for(timeout=timeout_ms)
-            before = counts.inner_text()
-            drawn = page.wait_for_function("() => { const g = document.querySelector('.widget-vbox .js-plotly-plot');"
-                                           " return g && g.data && g.data.length && g.data[0].x && g.data[0].x.length; }", timeout=60_000)
-            if not drawn.json_value():
-                raise AssertionError("the live map drew no points")
-            page.screenshot(path=str(screenshot), full_page=False) if screenshot is not None else None
-            readout = row.locator(".widget-readout")
-            readout.click()
-            page.keyboard.press("Control+A")
-            page.keyboard.type(f"{value}")
-            page.keyboard.press("Enter")
-            page.wait_for_function("old => { const t = document.querySelector('.datamap-counts table'); return t && t.innerText !== old; }",
-                                   arg=before, timeout=30_000)
-            after = page.locator(".datamap-counts table").first.inner_text()
-            statuses = []
-            if lasso:
-                draw_lasso(page, lasso)
-                page.locator(".widget-html", has_text="pairs inside the selection").first.wait_for(timeout=30_000)
-                statuses.append(page.locator(".widget-html", has_text="pairs inside the selection").first.inner_text())
-                statuses.append(click_and_read_status(page, "save selection", "saved"))
-                statuses.append(click_and_read_status(page, "clear lasso", "selection cleared"))
-                page.wait_for_timeout(500)
-                statuses.append(click_and_read_status(page, "save selection", "saved"))
-            return before, after, statuses
-        except Exception:
-            if screenshot is not None:
-                page.screenshot(path=str(screenshot), full_page=True)
-            raise
-        finally:
-            browser.close()
+    with browser_page(screenshot) as page:
+        row = page.locator(".widget-slider", has_text=slider)
+        _open_and_run_all(page, base, token, notebook, row, timeout_ms)
+        counts = page.locator(".datamap-counts table").first
+        counts.wait_for(timeout=timeout_ms)
+        before = counts.inner_text()
+        drawn = page.wait_for_function("() => { const g = document.querySelector('.widget-vbox .js-plotly-plot');"
+                                       " return g && g.data && g.data.length && g.data[0].x && g.data[0].x.length; }", timeout=60_000)
+        if not drawn.json_value():
+            raise AssertionError("the live map drew no points")
+        page.screenshot(path=str(screenshot), full_page=False) if screenshot is not None else None
+        type_into_slider(page, row, value)
+        page.wait_for_function("old => { const t = document.querySelector('.datamap-counts table'); return t && t.innerText !== old; }",
+                               arg=before, timeout=30_000)
+        after = page.locator(".datamap-counts table").first.inner_text()
+        statuses = []
+        if lasso:
+            draw_lasso(page, lasso)
+            page.locator(".widget-html", has_text="pairs inside the selection").first.wait_for(timeout=30_000)
+            statuses.append(page.locator(".widget-html", has_text="pairs inside the selection").first.inner_text())
+            statuses.append(click_and_read_status(page, "save selection", "saved"))
+            statuses.append(click_and_read_status(page, "clear lasso", "selection cleared"))
+            page.wait_for_timeout(500)
+            statuses.append(click_and_read_status(page, "save selection", "saved"))
+        return before, after, statuses
+
+
+def type_into_slider(page, row, value: float) -> None:
+    """Type a value into a slider's readout and press Enter, as a person setting an exact bound does."""
+    row.locator(".widget-readout").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(f"{value}")
+    page.keyboard.press("Enter")
 
 
 def parse_counts(text: str) -> dict[str, int]:
