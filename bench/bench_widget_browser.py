@@ -79,7 +79,10 @@ def drive(base: str, token: str, inputs: int) -> list[dict]:
         for i in range(inputs):
             value = round(0.12 + 0.02 * (i % 10), 2)
             type_into_slider(page, row, value)
-            page.wait_for_function("() => window.__t.counts && window.__t.plot", timeout=30_000)
+            try:
+                page.wait_for_function("() => window.__t.counts && window.__t.plot", timeout=30_000)
+            except Exception:
+                raise RuntimeError(f"no redraw after input {i} ({value}): {page.evaluate('window.__t')}") from None
             t = page.evaluate("window.__t")
             rows.append({"value": value, "counts_ms": t["counts"] - t["start"], "plot_ms": t["plot"] - t["start"]})
             time.sleep(0.3)

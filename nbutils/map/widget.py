@@ -77,8 +77,8 @@ def map_widget(table: pd.DataFrame, thresholds: Thresholds, run_name: str, sampl
             return
         codes = region_codes(conf, var, t)
         state.update(thresholds=t, codes=codes)
+        counts.value = counts_by_code(codes, gold).to_html()   # first: the browser reads it before it repaints the map
         trace.marker.color = codes[drawn]
-        counts.value = counts_by_code(codes, gold).to_html()
         copy_line.value = f"<small>as batch parameters (notebook 03):</small> <code>{as_p_arguments(t)}</code>"
         status.value = ""
 
