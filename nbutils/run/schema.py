@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field, ValidationError, create_model
 
 from ..errors import WorkbookError
 from ..map.regions import REGIONS
+from ..map.selection import SOURCES as SELECTION_SOURCES
 from ..retrain.arms import ARMS
 from ..retrain.augment import RULES as AUGMENT_RULES
 from ..train.config import DYNAMICS_MODES
@@ -22,6 +23,7 @@ TYPES = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "di
 CHOICES: dict[str, tuple[str, ...]] = {
     "precision": ("auto", "bf16", "fp16", "fp32"), "dynamics_mode": DYNAMICS_MODES, "region_mode": ("thresholds", "rank"),
     "short_policy": ("fill", "fail"), "overlay": ("word_overlap", "hypothesis_words", "negation", "aum"),
+    "selection": tuple(SELECTION_SOURCES),
 }
 LIST_CHOICES: dict[str, tuple[str, ...]] = {"curriculum": REGIONS[:3], "augment_rules": tuple(AUGMENT_RULES), "arms": ARMS}
 SHARE = {"ge": 0.0, "le": 1.0}
