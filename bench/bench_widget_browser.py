@@ -21,7 +21,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from support.labdriver import _open_and_run_all, browser_page, jupyter_lab, type_into_slider  # noqa: E402
+from support.labdriver import open_and_run_all, browser_page, jupyter_lab, type_into_slider  # noqa: E402
 
 MAKE_TABLE = """import numpy as np, pandas as pd
 from nbutils.map.regions import Thresholds, assign_regions
@@ -70,7 +70,7 @@ def main() -> None:
 def drive(base: str, token: str, inputs: int) -> list[dict]:
     """Run the notebook, then time each slider input from the Enter key to the page's counts and redraw."""
     with browser_page() as page:
-        _open_and_run_all(page, base, token, "live_map.ipynb", page.locator(".datamap-counts table"), 300_000)
+        open_and_run_all(page, base, token, "live_map.ipynb", page.locator(".datamap-counts table"), 300_000)
         page.wait_for_function("() => { const g = document.querySelector('.widget-vbox .js-plotly-plot');"
                                " return g && g.data && g.data[0].x && g.data[0].x.length; }", timeout=120_000)
         page.evaluate(RECORDER)

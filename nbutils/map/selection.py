@@ -71,7 +71,7 @@ def describe(meta: dict, pairs: int) -> str:
 
 def fingerprint(run_name: str, source: str = "parameters") -> str:
     """A digest of one selection's ids and regions ("" when there is none), to tell whether it changed."""
-    path = paths.outputs_root() / run_name / f"{SOURCES.get(source, SOURCES['parameters'])}.parquet"
+    path = selection_path(run_name, source)
     if not path.exists():
         return ""
     sel = pd.read_parquet(path)

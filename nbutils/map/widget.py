@@ -15,9 +15,6 @@ from .figures import REGION_COLORS, points_trace, sample_for_drawing
 from .regions import REGIONS, Thresholds, counts_by_code, region_codes
 from .selection import write_selection
 
-SAVED = REGIONS[:3]   # "other" is never retrained on
-
-
 def region_colorscale() -> list:
     """A stepped colour scale: code k of REGIONS (cmin -0.5, cmax len-0.5) gets that region's colour."""
     n = len(REGIONS)
@@ -96,7 +93,7 @@ def map_widget(table: pd.DataFrame, thresholds: Thresholds, run_name: str, sampl
 
     def save(_):
         codes = state["codes"]
-        keep = np.isin(codes, [REGIONS.index(r) for r in SAVED])
+        keep = codes != REGIONS.index("other")   # "other" is never retrained on
         if state["inside"] is not None:
             keep &= state["inside"]
         chosen = table.loc[keep, ["example_id"]].assign(region=np.array(REGIONS, dtype=object)[codes[keep]])

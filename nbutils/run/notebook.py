@@ -1,7 +1,6 @@
 """The one setup call every notebook makes, so interactive and papermill runs look and behave the same."""
 from __future__ import annotations
 
-import ast
 import json
 import logging
 import os
@@ -58,13 +57,12 @@ def run_settings(namespace: dict, notebook: str) -> dict:
     if not manifest.exists():
         return {}
     recorded = json.loads(manifest.read_text()).get("parameters") or {}
-    from .profiles import declared_parameters
-    declared = declared_parameters([paths.NOTEBOOKS_DIR / f"{notebook}.ipynb"])[notebook]
+    from .profiles import declared_parameters, with_defaults
+    defaults = with_defaults({}, declared_parameters([paths.NOTEBOOKS_DIR / f"{notebook}.ipynb"])[notebook])
     adopted = {}
-    for name, info in declared.items():
+    for name, default in defaults.items():
         if name == "run_name" or name not in recorded or name not in namespace:
             continue
-        default = ast.literal_eval(info["default"])
         if namespace[name] == default and recorded[name] != default:
             namespace[name] = adopted[name] = recorded[name]
     return adopted

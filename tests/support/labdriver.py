@@ -81,12 +81,12 @@ def run_all_cells(base: str, token: str, notebook: str, started_text: str, done_
     started_text: an early cell's output, the sign that Run All took (it is retried until then).
     """
     with browser_page(screenshot) as page:
-        _open_and_run_all(page, base, token, notebook, page.locator(".jp-OutputArea-output", has_text=started_text), 180_000)
+        open_and_run_all(page, base, token, notebook, page.locator(".jp-OutputArea-output", has_text=started_text), 180_000)
         page.locator(".jp-OutputArea-output", has_text=done_text).first.wait_for(timeout=timeout_ms)
         return "\n".join(page.locator(".jp-OutputArea-output").all_inner_texts())
 
 
-def _open_and_run_all(page, base: str, token: str, notebook: str, ready, timeout_ms: int) -> None:
+def open_and_run_all(page, base: str, token: str, notebook: str, ready, timeout_ms: int) -> None:
     """Open the notebook and run every cell until `ready` (a locator) shows; a stalled Run All is restarted twice."""
     page.goto(f"{base}/lab/tree/{notebook}?token={token}", timeout=timeout_ms)
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_ms)
@@ -140,7 +140,7 @@ def run_notebook_and_move_slider(base: str, token: str, notebook: str, slider: s
     with `lasso`: the status lines after drawing it, saving, clearing it and saving again)."""
     with browser_page(screenshot) as page:
         row = page.locator(".widget-slider", has_text=slider)
-        _open_and_run_all(page, base, token, notebook, row, timeout_ms)
+        open_and_run_all(page, base, token, notebook, row, timeout_ms)
         counts = page.locator(".datamap-counts table").first
         counts.wait_for(timeout=timeout_ms)
         before = counts.inner_text()
