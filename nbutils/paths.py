@@ -38,11 +38,22 @@ def shown(path: str | Path) -> str:
     return p.name
 
 
+def path_values(value) -> dict[str, str]:
+    """Every absolute path among a parameter value's strings (lists and dicts too), each with how reports show it."""
+    if isinstance(value, str):
+        return {value: shown(value)} if Path(value).is_absolute() and value != shown(value) else {}
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else []
+    return {k: v for item in items for k, v in path_values(item).items()}
+
+
 RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 def check_run_name(run_name: str) -> str:
     """A run name is one folder under outputs/: letters, digits, '.', '_', '-', no path, at most 100 characters."""
+    if len(str(run_name)) > 100:
+        raise WorkbookError(f"run name {str(run_name)[:40]!r}… is {len(str(run_name))} characters long: at most 100 "
+                            "(it names a folder under outputs/). Choose a shorter --run-name.")
     if not RUN_NAME.fullmatch(str(run_name)) or ".." in str(run_name):
         raise WorkbookError(f"run name {run_name!r}: use letters, digits, '.', '_' and '-' only (a folder under outputs/, "
                             "e.g. --run-name snli-cpu-s7), starting with a letter or digit.")

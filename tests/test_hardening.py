@@ -154,3 +154,92 @@ def test_line_n_is_the_files_line_in_every_message(tmp_path, name, text, where):
     with pytest.raises(WorkbookError) as err:
         load_pairs(path)
     assert where in str(err.value)
+
+
+@pytest.mark.parametrize("name,text,where", [
+    ("quoted.csv", 'premise,hypothesis,label\nA,B,0\n"A long\npremise",C,1\nA,D,maybe\n', "quoted.csv, line 5: unknown label 'maybe'"),
+    ("blanks.csv", "premise,hypothesis,label\nA,B,0\nA,C,1\n\n\nA,D,maybe\n", "blanks.csv, line 6: unknown label 'maybe'"),
+    ("blanks.tsv", "premise\thypothesis\tlabel\n\nA\tB\t0\nA\t\t1\n", "blanks.tsv, line 4: empty hypothesis"),
+    ("wide.csv", "premise,hypothesis,label\nA,B,0\nA, B, C,1\n", "wide.csv, line 3: 4 fields where the header has 3"),
+])
+def test_csv_lines_count_quoted_fields_and_blank_lines(tmp_path, name, text, where):
+    """A CSV row's line is the file line it starts on, whatever spans or blank lines came before it."""
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(WorkbookError) as err:
+        load_pairs(path)
+    assert where in str(err.value)
+
+
+def test_a_quoted_field_across_lines_loads_whole(tmp_path):
+    path = tmp_path / "multi.csv"
+    path.write_text('premise,hypothesis,label\n"A dog,\nrunning",An animal moves.,0\n')
+    table, report = load_pairs(path)
+    assert table["premise"].tolist() == ["A dog,\nrunning"] and report.kept == 1
+
+
+@pytest.mark.parametrize("row,kind", [("[1, 2, 3]", "list"), ("null", "null"), ('"a pair"', "str"), ("7", "int")])
+def test_a_json_line_that_is_not_an_object_is_one_message(tmp_path, row, kind):
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"premise": "A dog runs.", "hypothesis": "An animal moves.", "label": 0}\n' + row + "\n")
+    with pytest.raises(WorkbookError, match=f"rows.jsonl, line 2: a JSON {kind} where a pair should be"):
+        load_pairs(path)
+    p = cli("data", "check", str(path), outputs=tmp_path)
+    assert p.returncode == 1 and "line 2: a JSON" in p.stdout and "Traceback" not in p.stdout + p.stderr
+
+
+def test_a_long_run_name_is_refused_for_its_length(tmp_path):
+    p = cli("run", "--profile", "demo", "--run-name", "a" * 300, outputs=tmp_path / "outputs")
+    assert p.returncode == 2 and "300 characters long: at most 100" in p.stderr and "letters, digits" not in p.stderr
+
+
+def test_a_sweep_with_a_wrong_value_or_profile_says_why_and_leaves_no_folder(tmp_path):
+    p = cli("sweep", "--profile", "demo", "--seeds", "1,2", "-p", "epochs=-1", outputs=tmp_path / "outputs")
+    assert p.returncode == 2 and "epochs=-1" in p.stderr and "Traceback" not in p.stderr
+    p = cli("sweep", "--profile", "dmo", "--seeds", "1,2", outputs=tmp_path / "outputs")
+    assert p.returncode == 2 and "unknown profile 'dmo' (did you mean 'demo'?)" in p.stderr
+    assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").iterdir()), "no folder left behind"
+
+
+def test_reports_and_the_index_show_no_absolute_path(tmp_path, outputs):
+    """Parameters given as absolute paths appear as the reports print paths (nbutils.paths.shown), never as given."""
+    import nbformat
+
+    from nbutils.data.holdout import hold_out
+    from nbutils.data.pairs import LoadReport
+    from nbutils.run.reports import render_html, write_index
+    outside = "/srv/elsewhere/snli/train.jsonl"
+    beside = str(PROJECT_ROOT.parent / "shared" / "data" / "x.jsonl")
+    params = {"run_name": "r", "train_file": outside, "contrast_files": [beside, "demo"]}
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f'train_file = "{outside}"\ncontrast_files = ["{beside}"]'),
+                                         nbformat.v4.new_code_cell("print(train_file)", outputs=[
+                                             nbformat.v4.new_output("stream", name="stdout", text=f"held out of {outside}\n")])])
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, str(path))
+    page = render_html(path, tmp_path / "nb.html", params=params).read_text()
+    assert outside not in page and beside not in page and "train.jsonl" in page and "../shared/data/x.jsonl" in page
+    run = outputs / "r"
+    run.mkdir(parents=True)
+    index = write_index(run, {"run_name": "r", "profile": "demo", "status": "ok", "started": "", "notebooks": {}, "parameters": params})
+    assert outside not in index.read_text() and "../shared/data/x.jsonl" in index.read_text()
+    pairs = pd.DataFrame({"example_id": [f"e{i}" for i in range(60)], "premise": ["p"] * 60, "hypothesis": ["h"] * 60,
+                          "gold_label": [i % 3 for i in range(60)]})
+    *_, report = hold_out(pairs, LoadReport(outside, 60, 60), 9, 0, set(), 0, outside)
+    assert report.source == "held out of train.jsonl"
+
+
+def test_premise_text_shows_as_written_in_both_maps_hover(tmp_path):
+    """Plotly reads '<a href>' and '<b>' in hover fields as its own markup: the text is escaped for it."""
+    from nbutils.map.figures import points_trace
+    from nbutils.map.regions import Thresholds
+    from nbutils.map.shareable_page import write_datamap_html
+    link = '<a href="https://example.org">click</a> & more'
+    t = pd.DataFrame({"example_id": ["<id>", "b"], "premise": [link, "fine"], "hypothesis": ["<b>bold</b>", "ok"],
+                      "gold_label": [0, 1], "confidence": [0.5, 0.9], "variability": [0.3, 0.05], "correctness": [0.5, 1.0],
+                      "region": ["ambiguous", "easy-to-learn"]})
+    trace = points_trace(t, "all", "#000")
+    assert trace.customdata[0][1] == '&lt;a href="https://example.org"&gt;click&lt;/a&gt; &amp; more'
+    assert trace.customdata[0][0] == "&lt;id&gt;" and trace.customdata[0][2] == "&lt;b&gt;bold&lt;/b&gt;"
+    page = write_datamap_html(t, Thresholds(), tmp_path / "m.html").read_text()
+    data = json.loads(page[page.index("const D = ") + len("const D = "):page.index("\n", page.index("const D = "))].rstrip(";"))
+    assert "P: &lt;a href=\"https://example.org\"&gt;click&lt;/a&gt; &amp; more" in data["hover"][0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import WorkbookError
+from ..paths import shown
 from .pairs import LoadReport, stratified_sample
 
 SPLIT = "model_selection"
@@ -33,7 +34,7 @@ def hold_out(train: pd.DataFrame, report: LoadReport, n: int, limit: int, exclud
         raise WorkbookError(f"selection_pairs={n}: use 0 (pick the last epoch) or a positive number of pairs.")
     candidates = train[~train["example_id"].isin(exclude)]
     if n and n >= len(candidates):
-        raise WorkbookError(f"selection_pairs={n:,} is not smaller than the {len(candidates):,} training pairs of {source} "
+        raise WorkbookError(f"selection_pairs={n:,} is not smaller than the {len(candidates):,} training pairs of {shown(source)} "
                             f"that no scored set holds: nothing would be left to map. Lower selection_pairs, or use 0 "
                             "to keep the last epoch of every model.")
     held = stratified_sample(candidates, n, seed) if n else train.iloc[:0]
@@ -44,5 +45,5 @@ def hold_out(train: pd.DataFrame, report: LoadReport, n: int, limit: int, exclud
         report.drop(f"not sampled (limit={limit})", len(rest) - len(sampled))
         rest = sampled
     report.kept = len(rest)
-    slice_report = LoadReport(source=f"held out of {source}", rows_read=len(held), kept=len(held))
+    slice_report = LoadReport(source=f"held out of {shown(source)}", rows_read=len(held), kept=len(held))
     return rest.reset_index(drop=True), held.reset_index(drop=True), slice_report

@@ -109,8 +109,7 @@ def read_table(path: Path) -> pd.DataFrame:
         return _parse_jsonl(text, path)
     if name.endswith((".csv", ".tsv", ".txt")):
         sep = "," if name.endswith(".csv") else "\t"
-        table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL if sep == "," else csv.QUOTE_NONE)
-        return table.assign(**{LINE: np.arange(len(table)) + 2})   # line 1 is the header
+        return _parse_delimited(text, path, sep)
     raise WorkbookError(f"{path}: unknown file type. Use .jsonl, .csv, .tsv, .txt (SNLI release) or .parquet, optionally gzipped.")
 
 
@@ -221,11 +220,40 @@ def _parse_jsonl(text: str, path: Path) -> pd.DataFrame:
         if not line.strip():
             continue
         try:
-            rows.append(json.loads(line))
+            row = json.loads(line)
         except json.JSONDecodeError as err:
             raise WorkbookError(f"{path}, line {lineno}: not valid JSON ({err.msg}). Fix that line or remove it.") from None
+        if not isinstance(row, dict):
+            raise WorkbookError(f"{path}, line {lineno}: a JSON {type(row).__name__ if row is not None else 'null'} where a pair "
+                                'should be: each line must be one object, e.g. {"premise": ..., "hypothesis": ..., "gold_label": ...}. '
+                                "Fix that line or remove it.")
+        rows.append(row)
         lines.append(lineno)
     return pd.DataFrame(rows).assign(**{LINE: lines})
+
+
+def _parse_delimited(text: str, path: Path, sep: str) -> pd.DataFrame:
+    """CSV/TSV rows as text, each with the file line it starts on (quoted fields may span lines; blank lines are skipped)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quoting=csv.QUOTE_MINIMAL if sep == "," else csv.QUOTE_NONE)
+    header, rows, lines, start = None, [], [], 1
+    try:
+        for row in reader:
+            begins, start = start, reader.line_num + 1
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if header is None:
+                header = row
+                continue
+            if len(row) > len(header):
+                raise WorkbookError(f"{path}, line {begins}: {len(row)} fields where the header has {len(header)}. "
+                                    f"Quote fields that hold {'commas' if sep == ',' else 'tabs'}, or fix that line.")
+            rows.append(row + [""] * (len(header) - len(row)))
+            lines.append(begins)
+    except csv.Error as err:
+        raise WorkbookError(f"{path}, line {start}: {err}. Fix that line or remove it.") from None
+    if header is None:
+        raise WorkbookError(f"{path}: no header line. Point to a file with premise, hypothesis and label columns.")
+    return pd.DataFrame(rows, columns=header, dtype=str).assign(**{LINE: lines})
 
 
 def columns_of(raw: pd.DataFrame) -> list[str]:

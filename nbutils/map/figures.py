@@ -68,12 +68,18 @@ def plotly_map(table: pd.DataFrame, sample_points: int = 25_000, title: str = "D
     return fig
 
 
+def as_plotly_text(values) -> list[str]:
+    """Text as written in plotly's hover and text fields, which read '<a>', '<b>' and '&amp;' as their own markup."""
+    import html
+    return [html.escape(str(v), quote=False) for v in values]
+
+
 def points_trace(g: pd.DataFrame, name: str, color):
     """One WebGL scatter of pairs with hover text (premise, hypothesis, gold label, metrics)."""
     import plotly.graph_objects as go
     return go.Scattergl(
         x=g["variability"], y=g["confidence"], mode="markers", name=name, marker=dict(size=4, color=color, opacity=0.6),
-        customdata=np.stack([g["example_id"], g["premise"], g["hypothesis"], g["gold_label"].map(dict(enumerate(LABELS))),
+        customdata=np.stack([as_plotly_text(g["example_id"]), as_plotly_text(g["premise"]), as_plotly_text(g["hypothesis"]), g["gold_label"].map(dict(enumerate(LABELS))),
                              g["correctness"].round(2)], axis=1) if len(g) else None,
         hovertemplate="<b>%{customdata[3]}</b> · %{customdata[0]}<br>P: %{customdata[1]}<br>H: %{customdata[2]}"
                       "<br>confidence %{y:.3f} · variability %{x:.3f} · correctness %{customdata[4]}<extra></extra>")

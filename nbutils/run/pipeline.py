@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import subprocess
 import sys
-import threading
 import time
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -23,6 +20,7 @@ from .. import paths
 from . import profiles
 from ..errors import WorkbookError
 from .preflight import check_inputs
+from .kernel import Running, log_tail, logged_kernel, stop_gracefully
 from .lock import run_lock
 from .reports import render_html, write_index
 
@@ -46,7 +44,7 @@ def run_pipeline(profile: str = "demo", overrides: dict | None = None, run_name:
     params["run_name"] = run_name
     out = paths.run_dir(run_name)
     start = stage_index(from_stage, notebooks) if from_stage else 0
-    with run_lock(out), _sigterm_as_interrupt():
+    with run_lock(out), stop_gracefully():
         return _run_notebooks(out, profile, params, declared, notebooks, resume or bool(from_stage), start)
 
 
@@ -122,33 +120,48 @@ def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebo
         rerun = rerun or f"an earlier notebook reran ({nb.stem})"
         print(f"[{nb.stem}] running …", file=sys.stderr, flush=True)
         target = out / "notebooks" / nb.name
+        kernel_log = target.with_suffix(".kernel.log")
         t0 = time.perf_counter()
         try:
-            pm.execute_notebook(str(nb), str(target), parameters=notebook_parameters(params, declared[nb.stem], nb.stem, resume),
-                                cwd=str(paths.NOTEBOOKS_DIR), kernel_name="python3", progress_bar=False, log_output=True)
+            with logged_kernel(kernel_log) as manager:
+                pm.execute_notebook(str(nb), str(target), parameters=notebook_parameters(params, declared[nb.stem], nb.stem, resume),
+                                    cwd=str(paths.NOTEBOOKS_DIR), kernel_name="python3", progress_bar=False, log_output=True,
+                                    kernel_manager_class=manager)
         except pm.PapermillExecutionError as err:
+            if Running.stop_requested:   # the stop request interrupted the cell
+                _interrupted(entry, manifest, manifest_path, out, t0)
             entry.update(status="failed", seconds=round(time.perf_counter() - t0, 1), cell=err.exec_count,
                          error=f"{err.ename}: {err.evalue}")
             _finish(manifest, manifest_path, out, "failed")
             raise WorkbookError(f"notebook {nb.stem} failed in cell [{err.exec_count}]: {err.ename}: {_first_line(err.evalue)}\n"
                                 f"  executed notebook: {target}\n  fix it, then rerun with --resume (finished notebooks are skipped).") from None
         except KeyboardInterrupt:
-            entry.update(status="interrupted", seconds=round(time.perf_counter() - t0, 1), error="interrupted (Ctrl-C or SIGTERM)")
-            _finish(manifest, manifest_path, out, "interrupted")
-            raise
+            _interrupted(entry, manifest, manifest_path, out, t0)
         except Exception as err:  # the kernel died, or the executor broke: still one clear message
             entry.update(status="failed", seconds=round(time.perf_counter() - t0, 1), cell=None, error=f"{type(err).__name__}: {err}")
             _finish(manifest, manifest_path, out, "failed")
+            tail = log_tail(kernel_log)
             raise WorkbookError(f"notebook {nb.stem} could not be executed: {type(err).__name__}: {_first_line(str(err))}\n"
-                                f"  partial notebook: {target}\n  rerun with --resume once fixed.") from None
+                                + (f"  the kernel's last words ({paths.shown(kernel_log)}):\n{tail}\n" if tail else "")
+                                + f"  partial notebook: {target}\n  rerun with --resume once fixed.") from None
         finally:
             if target.exists():
-                render_html(target, out / "reports" / f"{nb.stem}.html", title=f"{nb.stem} · run {run_name}")
+                render_html(target, out / "reports" / f"{nb.stem}.html", title=f"{nb.stem} · run {run_name}", params=params)
         entry.update(status="ok", seconds=round(time.perf_counter() - t0, 1), error=None, inputs=inputs)
         _save(manifest_path, manifest)
         print(f"[{nb.stem}] ok in {entry['seconds']} s", file=sys.stderr, flush=True)
+        if Running.stop_requested:   # asked to stop as the notebook ended: it is kept, the next does not start
+            _finish(manifest, manifest_path, out, "interrupted")
+            raise KeyboardInterrupt
     _finish(manifest, manifest_path, out, "ok")
     return out
+
+
+def _interrupted(entry: dict, manifest: dict, manifest_path: Path, out: Path, t0: float) -> None:
+    """Record a notebook stopped by Ctrl-C or SIGTERM, then end the run as interrupted."""
+    entry.update(status="interrupted", seconds=round(time.perf_counter() - t0, 1), error="interrupted (Ctrl-C or SIGTERM)")
+    _finish(manifest, manifest_path, out, "interrupted")
+    raise KeyboardInterrupt
 
 
 def notebook_parameters(params: dict, declared: dict, stem: str, resume: bool) -> dict:
@@ -213,19 +226,3 @@ def _log_to_stderr() -> None:
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         log.propagate = False
-
-
-@contextmanager
-def _sigterm_as_interrupt():
-    """SIGTERM (a scheduler stopping the job) ends the run like Ctrl-C: the manifest says interrupted."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

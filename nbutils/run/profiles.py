@@ -16,7 +16,10 @@ def load_profile(name: str) -> dict:
     """The profile's parameters; an unknown profile names the ones that exist."""
     path = paths.PARAMS_DIR / f"{name}.yaml"
     if not path.exists():
-        raise WorkbookError(f"unknown profile {name!r}: choose one of {available()} (files in {paths.PARAMS_DIR}).")
+        import difflib
+        near = difflib.get_close_matches(name, available(), n=1)
+        raise WorkbookError(f"unknown profile {name!r}" + (f" (did you mean {near[0]!r}?)" if near else "")
+                            + f": choose one of {available()} (files in {paths.shown(paths.PARAMS_DIR)}/).")
     return _yaml().load(path.read_text()) or {}
 
 

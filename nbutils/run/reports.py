@@ -5,9 +5,15 @@ import html
 import json
 from pathlib import Path
 
+from ..paths import path_values
 
-def render_html(notebook: Path, target: Path, title: str = "") -> Path:
-    """Executed notebook → standalone HTML titled `title`; cells tagged remove-input / remove-cell are hidden."""
+
+def render_html(notebook: Path, target: Path, title: str = "", params: dict | None = None) -> Path:
+    """Executed notebook → standalone HTML titled `title`; cells tagged remove-input / remove-cell are hidden.
+
+    Absolute paths among `params` (as given with -p) are shown as nbutils.paths.shown prints them: a report never
+    holds this machine's folders.
+    """
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
@@ -16,6 +22,7 @@ def render_html(notebook: Path, target: Path, title: str = "") -> Path:
     node = nbformat.read(str(notebook), as_version=4)
     node.metadata.pop("widgets", None)  # live widgets need a kernel; their saved state only bloats the report
     nbformat.write(node, str(notebook))
+    _replace_text(node, path_values(params or {}))
     c = Config()
     c.TagRemovePreprocessor.remove_input_tags = ("remove-input",)
     c.TagRemovePreprocessor.remove_cell_tags = ("remove-cell",)
@@ -27,6 +34,30 @@ def render_html(notebook: Path, target: Path, title: str = "") -> Path:
     return target
 
 
+def _replace_text(node, replacements: dict[str, str]) -> None:
+    """Each key replaced by its value in every cell's source and text outputs (longest first: no half-replaced path)."""
+    if not replacements:
+        return
+    order = sorted(replacements, key=len, reverse=True)
+
+    def fix(text):
+        if isinstance(text, list):
+            return [fix(t) for t in text]
+        if not isinstance(text, str):
+            return text
+        for old in order:
+            text = text.replace(old, replacements[old])
+        return text
+    for cell in node.cells:
+        cell.source = fix(cell.source)
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = fix(output["text"])
+            for mime, value in output.get("data", {}).items():
+                if mime.startswith("text/"):
+                    output["data"][mime] = fix(value)
+
+
 def write_index(out: Path, manifest: dict) -> Path:
     """index.html linking every report, the shareable map and the figures, a one-line result per notebook, the parameters."""
     lines = stage_lines(out)
@@ -36,7 +67,7 @@ def write_index(out: Path, manifest: dict) -> Path:
         for name, e in manifest["notebooks"].items())
     figures = sorted((out / "figures").glob("*")) if (out / "figures").exists() else []
     links = " · ".join(f"<a href='figures/{html.escape(f.name)}'>{html.escape(f.name)}</a>" for f in figures)
-    params = "".join(f"<tr><td>{html.escape(k)}</td><td><code>{html.escape(json.dumps(v))}</code></td></tr>"
+    params = "".join(f"<tr><td>{html.escape(k)}</td><td><code>{html.escape(_shown_json(v))}</code></td></tr>"
                      for k, v in sorted(manifest["parameters"].items()))
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Run {html.escape(manifest['run_name'])}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}td,th{{padding:.2em .8em;text-align:left;border-bottom:1px solid #ddd}}</style></head>
@@ -49,6 +80,13 @@ def write_index(out: Path, manifest: dict) -> Path:
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _shown_json(value) -> str:
+    text = json.dumps(value)
+    for old, new in sorted(path_values(value).items(), key=lambda kv: len(kv[0]), reverse=True):
+        text = text.replace(json.dumps(old)[1:-1], json.dumps(new)[1:-1])
+    return text
 
 
 def stage_lines(out: Path) -> dict[str, str]:

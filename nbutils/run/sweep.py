@@ -13,6 +13,7 @@ from pathlib import Path
 from .. import paths
 from ..compare.replicates import seed_effects
 from ..errors import WorkbookError
+from . import profiles
 from .pipeline import run_pipeline
 from .reports import write_sweep_index
 
@@ -26,6 +27,8 @@ def run_sweep(profile: str, seeds: list[int], overrides: dict, name: str = "", r
     if len(seeds) < 2 or len(set(seeds)) != len(seeds):
         raise WorkbookError(f"--seeds {seeds}: give two or more different seeds, e.g. --seeds 42,7,8.")
     name = name or f"{profile}-sweep"
+    paths.check_run_name(f"{name}-s{max(seeds, key=lambda s: len(str(s)))}")
+    check_setup(profile, overrides)   # a misspelt profile or a wrong value stops here, before any folder is made
     out = paths.run_dir(name)
     earlier = _load(out / RECORD) if resume else None
     record = {"sweep": name, "profile": profile, "seeds": seeds, "parameters": overrides,
@@ -44,7 +47,7 @@ def run_sweep(profile: str, seeds: list[int], overrides: dict, name: str = "", r
             run_pipeline(profile, {**overrides, "seed": seed}, entry["run"], resume=resume)
             entry.update(status="ok", error=None)
         except WorkbookError as err:
-            entry.update(status="failed", error=str(err).splitlines()[0])
+            entry.update(status="failed", error=str(err).strip())
             print(f"seed {seed} failed: {entry['error']}", file=sys.stderr, flush=True)
         _save(out / RECORD, record)
     done = {s: paths.outputs_root() / e["run"] for s, e in record["runs"].items() if e["status"] == "ok"}
@@ -58,6 +61,13 @@ def run_sweep(profile: str, seeds: list[int], overrides: dict, name: str = "", r
                             f"finished seed(s) are aggregated in {out / 'index.html'}. Fix the cause, then rerun with --resume "
                             "to finish them.")
     return out
+
+
+def check_setup(profile: str, overrides: dict) -> None:
+    """The profile and parameters every seed shares, checked once (the seed itself is set per run)."""
+    from .pipeline import notebook_paths
+    from .preflight import check_inputs
+    check_inputs(profiles.resolve(profile, overrides, notebook_paths()))
 
 
 def parse_seeds(text: str) -> list[int]:

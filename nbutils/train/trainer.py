@@ -171,11 +171,12 @@ def train(model, tokenizer, cfg: TrainConfig, train_set: EncodedPairs, train_ids
     trainer = build_trainer(model, tokenizer, cfg, train_set, train_ids, output_dir, dynamics_folder,
                             {SELECTION: selection} if selection is not None else None)
     resume_from = newest_checkpoint(output_dir) if cfg.resume else None
+    earlier = _earlier_epochs(resume_from)   # now: save_total_limit may delete that checkpoint while training goes on
     t0 = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=resume_from)
     seconds = time.perf_counter() - t0
     summary = {"config": asdict(cfg), "seconds": seconds, "resumed_from": resume_from, "train_loss": result.training_loss,
-               "epochs": _earlier_epochs(resume_from) + trainer.epoch_line.history, "best_checkpoint": trainer.state.best_model_checkpoint,
+               "epochs": earlier + trainer.epoch_line.history, "best_checkpoint": trainer.state.best_model_checkpoint,
                "best_selection_accuracy": trainer.state.best_metric, "selected_by": RULE_BEST if selection is not None else RULE_LAST,
                "device": device_name(), "world_size": trainer.args.world_size,
                "dynamics_logging_s": trainer.recorder.seconds if trainer.recorder is not None else 0.0,

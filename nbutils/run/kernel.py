@@ -1,0 +1,71 @@
+"""The kernel a batch run executes a notebook in, its own stderr in a log file instead of the terminal.
+
+A kernel writes to its process stderr only what never reaches the notebook: its startup warnings, and the errors it
+logs when it is stopped mid-cell. The runner's one-line message says what happened;
+`outputs/<run>/notebooks/<notebook>.kernel.log` keeps the rest. A stop request (Ctrl-C, SIGTERM) first interrupts the
+kernel's cell, as JupyterLab's stop button does, so the kernel ends its reply and shuts down cleanly.
+"""
+from __future__ import annotations
+
+import os
+import signal
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+
+class Running:
+    """The kernel executing now, and whether a stop was asked for while it ran."""
+
+    pid: int | None = None
+    stop_requested: bool = False
+
+
+@contextmanager
+def logged_kernel(log: Path) -> Iterator[type]:
+    """A kernel manager class for papermill (`kernel_manager_class=`) whose kernels write their stderr to `log`."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    with open(log, "w", encoding="utf-8") as stream:
+        class LoggedKernelManager(AsyncKernelManager):
+            async def start_kernel(self, **kw):
+                kw.setdefault("stderr", stream)
+                await super().start_kernel(**kw)
+                Running.pid = getattr(self.provisioner, "pid", None)
+        try:
+            yield LoggedKernelManager
+        finally:
+            Running.pid = None
+
+
+@contextmanager
+def stop_gracefully() -> Iterator[None]:
+    """Ctrl-C and SIGTERM interrupt the running cell first (the notebook then fails with KeyboardInterrupt); a second
+    request, or one between notebooks, raises KeyboardInterrupt at once. Off the main thread, nothing changes."""
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        if Running.pid and not Running.stop_requested:
+            Running.stop_requested = True
+            try:
+                os.kill(Running.pid, signal.SIGINT)
+                return
+            except OSError:
+                pass
+        raise KeyboardInterrupt
+    Running.stop_requested = False
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def log_tail(log: Path, lines: int = 5) -> str:
+    """The last lines a kernel wrote, indented, for a message about a kernel that died ("" when it wrote none)."""
+    text = log.read_text(encoding="utf-8", errors="replace").strip() if log.exists() else ""
+    return "\n".join("    " + line for line in text.splitlines()[-lines:])
