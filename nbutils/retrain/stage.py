@@ -1,6 +1,7 @@
 """Notebook 04's stage: train every arm of the experiment (nbutils.retrain.arms), each into `outputs/<run>/arms/<arm>/`.
 
-`outputs/<run>/retrain_summary.json`: {"arms": {arm: summary}}, each summary with starts_from, pairs, augmented,
+`outputs/<run>/retrain_summary.json`: {"arms": {arm: summary}, "reused_arms": [arms kept from an interrupted run]},
+each summary with reused, starts_from, pairs, augmented,
 learning_rate, optimizer_lr, epochs_per_stage, curriculum, skipped_stages, balanced_batches, weights, teacher,
 distill_alpha, distill_temperature, rounds, seconds, model_choice (which evaluation picked the model: nbutils.train.model_choice)
 and history: per round, stage and epoch, accuracy on the model-selection slice and on held-back pairs of each region.
@@ -28,6 +29,7 @@ from ..train.config import TrainConfig
 from ..train.dynamics import read_matrix
 from ..train.models import load_model_and_tokenizer
 from ..train.trainer import build_trainer
+from . import arm_record
 from .arms import ArmPlan, check_base_model
 from .mix import MIX_REGIONS, curriculum_stages, region_weights, write_mix
 from .sampler import RegionBalancedBatchSampler
@@ -39,23 +41,38 @@ SUMMARY = "retrain_summary.json"
 
 def run_stage(run_name: str, plans: list[ArmPlan], *, held: dict[str, pd.DataFrame], max_length: int = 128,
               extra_pairs: pd.DataFrame | None = None, regions: Callable[[pd.DataFrame], pd.Series] | None = None,
-              round_logs_per_epoch: int = 2) -> dict[str, dict]:
-    """Train every arm; returns each arm's summary (the selected arm's with its rounds' maps)."""
+              round_logs_per_epoch: int = 2, resume: bool = False) -> dict[str, dict]:
+    """Train every arm; returns each arm's summary (the selected arm's with its rounds' maps).
+
+    resume: an arm that an interrupted run of this notebook finished with the same plan is kept, not retrained
+    (nbutils.retrain.arm_record); its summary says `reused`.
+    """
     base = json.loads((paths.run_dir(run_name) / "train_summary.json").read_text())
     if any(p.from_base for p in plans):
         check_base_model(base["model"])   # before any arm trains
     summaries = {}
     for plan in plans:
+        folder = paths.model_dir(run_name, f"arms/{plan.name}")
+        fingerprint = arm_record.fingerprint(plan, base=base, held=held, max_length=max_length, round_logs_per_epoch=round_logs_per_epoch,
+                                             extra_pairs=extra_pairs if plan.name == "selected" else None)
+        kept = arm_record.read(folder, fingerprint) if resume else None
+        if kept is not None:
+            print(f"arm {plan.name}: kept as the interrupted run finished it (same plan; {kept['seconds']:g} s not spent again)", flush=True)
+            summaries[plan.name] = {**kept, "reused": True}
+            continue
+        arm_record.clear(folder)
         print(f"arm {plan.name}: {len(plan.pairs):,} pairs, {plan.cfg.epochs:g} epochs per stage", flush=True)
         t0 = time.perf_counter()
         summaries[plan.name] = train_arm(run_name, plan, held=held, max_length=max_length, base=base,
                                          extra_pairs=extra_pairs if plan.name == "selected" else None,
                                          regions=regions if plan.name == "selected" else None,
                                          round_logs_per_epoch=round_logs_per_epoch)
-        summaries[plan.name]["seconds"] = round(time.perf_counter() - t0, 1)
+        summaries[plan.name].update(seconds=round(time.perf_counter() - t0, 1), reused=False)
+        arm_record.write(folder, fingerprint, summaries[plan.name])
     write_mix(run_name, pd.concat([p.pairs.assign(arm=p.name) for p in plans], ignore_index=True))
     saved = {name: {k: v for k, v in s.items() if k != "round_maps"} for name, s in summaries.items()}
-    (paths.run_dir(run_name) / SUMMARY).write_text(json.dumps({"arms": saved}, indent=2, default=str))
+    (paths.run_dir(run_name) / SUMMARY).write_text(json.dumps({"arms": saved, "reused_arms": [a for a, s in saved.items() if s["reused"]]},
+                                                              indent=2, default=str))
     maps = [m for s in summaries.values() for m in s["round_maps"]]
     if maps:
         pd.concat(maps).to_parquet(paths.run_dir(run_name) / "rounds" / "round_maps.parquet", index=False)

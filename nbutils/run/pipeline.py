@@ -1,7 +1,8 @@
 """Run notebooks 01→05 with papermill into outputs/<run>/, keep a manifest, resume after failure.
 
 `outputs/<run>/manifest.json`: profile, parameters, package versions, git commit, started/finished, status,
-and per notebook: status (ok | failed | pending | stale | interrupted), seconds, failed cell, error, and inputs (the
+and per notebook: status (ok | failed | pending | stale | running | interrupted), started, seconds, failed cell, error,
+reused_arms (notebook 04: the arms kept from an interrupted run, not trained again), and inputs (the
 parameters it declares, and for notebook 04 a digest of the selection it read), so --resume can tell a finished
 notebook whose inputs changed and rerun it, with every notebook after it.
 """
@@ -92,6 +93,9 @@ def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebo
         print(f"the previous run of {run_name!r} stopped without finishing (killed?); it is recorded as interrupted",
               file=sys.stderr)
         earlier["status"] = "interrupted"
+        for entry in earlier.get("notebooks", {}).values():
+            if entry.get("status") == "running":
+                entry["status"] = "interrupted"
         _save(manifest_path, earlier)
     manifest = earlier if resume else None
     if manifest is None or manifest.get("profile") != profile:
@@ -121,6 +125,8 @@ def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebo
         print(f"[{nb.stem}] running …", file=sys.stderr, flush=True)
         target = out / "notebooks" / nb.name
         kernel_log = target.with_suffix(".kernel.log")
+        entry.update(started=_now("milliseconds"), status="running")
+        _save(manifest_path, manifest)
         t0 = time.perf_counter()
         try:
             with logged_kernel(kernel_log) as manager:
@@ -147,7 +153,7 @@ def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebo
         finally:
             if target.exists():
                 render_html(target, out / "reports" / f"{nb.stem}.html", title=f"{nb.stem} · run {run_name}", params=params)
-        entry.update(status="ok", seconds=round(time.perf_counter() - t0, 1), error=None, inputs=inputs)
+        entry.update(status="ok", seconds=round(time.perf_counter() - t0, 1), error=None, inputs=inputs, **_reused(out, nb.stem))
         _save(manifest_path, manifest)
         print(f"[{nb.stem}] ok in {entry['seconds']} s", file=sys.stderr, flush=True)
         if Running.stop_requested:   # asked to stop as the notebook ended: it is kept, the next does not start
@@ -165,13 +171,31 @@ def _interrupted(entry: dict, manifest: dict, manifest_path: Path, out: Path, t0
 
 
 def notebook_parameters(params: dict, declared: dict, stem: str, resume: bool) -> dict:
-    """The parameters a notebook declares; on --resume, notebook 02 goes on from its newest checkpoint when it has one."""
-    from ..train.trainer import newest_checkpoint   # torch loads only when a resume needs it, not for every run
+    """The parameters a notebook declares; on --resume, a notebook with a `resume` parameter goes on from what an
+    interrupted run left: notebook 02 from its newest checkpoint, notebook 04 with the arms it finished."""
     given = profiles.for_notebook(params, declared)
-    if resume and "resume" in declared and newest_checkpoint(paths.checkpoints_dir(params["run_name"])):
-        print(f"[{stem}] resumes training from its newest checkpoint (--resume)", file=sys.stderr, flush=True)
+    left = _work_left(stem, params["run_name"]) if resume and "resume" in declared else ""
+    if left:
+        print(f"[{stem}] {left} (--resume)", file=sys.stderr, flush=True)
         given["resume"] = True
     return given
+
+
+def _reused(out: Path, stem: str) -> dict:
+    """For the manifest: the arms notebook 04 kept from an interrupted run instead of training them again."""
+    summary = out / "retrain_summary.json"
+    if stem != "04_retrain" or not summary.exists():
+        return {}
+    return {"reused_arms": json.loads(summary.read_text()).get("reused_arms", [])}
+
+
+def _work_left(stem: str, run_name: str) -> str:
+    """What an interrupted notebook left that a resume goes on from ("" for nothing)."""
+    if stem == "02_train_dynamics":
+        from ..train.trainer import newest_checkpoint   # torch loads only when a resume needs it, not for every run
+        return "resumes training from its newest checkpoint" if newest_checkpoint(paths.checkpoints_dir(run_name)) else ""
+    finished = sorted(p.parent.name for p in (paths.outputs_root() / run_name / "arms").glob("*/arm_record.json"))
+    return f"keeps the finished arm(s) {', '.join(finished)} where their plan is unchanged" if finished else ""
 
 
 def _finish(manifest: dict, manifest_path: Path, out: Path, status: str) -> None:
@@ -208,8 +232,8 @@ def _device() -> str:
     return device_name()
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+def _now(timespec: str = "seconds") -> str:
+    return datetime.now(timezone.utc).isoformat(timespec=timespec)
 
 
 def _first_line(text: str) -> str:
