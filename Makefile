@@ -1,10 +1,10 @@
-# The front door: `make run` (demo end to end), `make test`, `make lab`. Each sets up what it needs on a fresh
+# The front door: `make run` (demo end to end), `make test` (what CI runs), `make test-fast`, `make lab`. Each sets up what it needs on a fresh
 # Debian/Ubuntu machine: the .venv from requirements.txt and, through scripts/system-packages.sh, the system packages.
 PY := .venv/bin/python
 PROFILE ?= demo
 ARGS ?=
 
-.PHONY: run test lab venv clean system-run system-test
+.PHONY: run test test-fast lab venv clean system-run system-test
 
 venv: .venv/.installed
 
@@ -30,6 +30,10 @@ run: venv system-run
 
 test: venv system-test
 	$(PY) -m pytest -q tests
+
+# Every test but the browser, notebook and pipeline ones (marked slow): the contributor's loop, a few minutes on 2 cores.
+test-fast: venv system-run
+	$(PY) -m pytest -q -m "not slow" tests
 
 lab: venv system-run
 	.venv/bin/jupyter lab notebooks/

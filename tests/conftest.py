@@ -11,10 +11,65 @@ import pytest
 from nbutils.paths import PROJECT_ROOT, SHARED_DATA_DIR
 
 
-@pytest.fixture
+# The real SNLI files the tests read (../shared/data; NBUTILS_SHARED_DATA names another folder). A clone with nothing
+# beside it skips the tests that need them, under one line at the end; where the folder exists they must all run.
+SHARED_FILES = ("snli_validation/snli_validation.jsonl.gz", "snli_test/snli_test.jsonl.gz",
+                "snli_train_subset/snli_train_subset.jsonl.gz", "counterfactual_snli/dev.jsonl")
+NEEDS_SHARED = "needs the offline SNLI files"
+HOW_TO_GET = ("they are SNLI 1.0 validation, test and a 40,242-pair train subset, and counterfactual SNLI dev (Kaushik et al., "
+              "2020), each one JSON object a line (id, premise, hypothesis, label). Put them in ../shared/data/<folder>/ or point "
+              "NBUTILS_SHARED_DATA at a folder that holds them; docs/usage.md says how to run the real-data profiles from the hub instead")
+
+
+def shared_file_problem(folder) -> str:
+    """'' when every file the tests read is there and reads as JSON Lines, else one line naming the first file that is not."""
+    import gzip
+    for rel in SHARED_FILES:
+        path = folder / rel
+        if not path.exists():
+            return f"{path} is missing"
+        try:
+            with (gzip.open(path, "rt", encoding="utf-8") if rel.endswith(".gz") else open(path, encoding="utf-8")) as f:
+                for n, line in enumerate(f, 1):
+                    if line.strip() and not isinstance(json.loads(line), dict):
+                        return f"{path}, line {n}: not a JSON object"
+        except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            return f"{path} is corrupted ({type(err).__name__}: {err})"
+    return ""
+
+
+def pytest_sessionstart(session):
+    if SHARED_DATA_DIR.exists():
+        problem = shared_file_problem(SHARED_DATA_DIR)
+        if problem:
+            pytest.exit(f"{problem}. The tests read the offline SNLI files from {SHARED_DATA_DIR}: restore that file "
+                        f"(or move the folder away to skip the tests that need it).", returncode=1)
+
+
+@pytest.fixture(scope="session")
 def shared_data():
-    assert SHARED_DATA_DIR.exists(), f"{SHARED_DATA_DIR} is missing: the tests read the offline SNLI files from ../shared/data"
+    if not SHARED_DATA_DIR.exists():
+        pytest.skip(f"{NEEDS_SHARED} in {SHARED_DATA_DIR}")
     return SHARED_DATA_DIR
+
+
+def _shared_skips(terminalreporter) -> int:
+    return sum(NEEDS_SHARED in str(r.longrepr) for r in terminalreporter.stats.get("skipped", []))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    n = _shared_skips(terminalreporter)
+    if n:
+        terminalreporter.write_line(f"{n} tests skipped: they {NEEDS_SHARED} in {SHARED_DATA_DIR}, which is not there; {HOW_TO_GET}.",
+                                    yellow=True, bold=True)
+    if n and SHARED_DATA_DIR.exists():
+        terminalreporter.write_line(f"FAILED: {n} tests that need {SHARED_DATA_DIR} were skipped though it exists.", red=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and SHARED_DATA_DIR.exists() and _shared_skips(reporter):
+        session.exitstatus = 1
 
 
 @pytest.fixture

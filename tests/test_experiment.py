@@ -193,3 +193,13 @@ def test_a_sweep_reports_a_failed_seed_resumes_it_and_aggregates_each_runs_value
     assert np.allclose(table["mean_diff"], (table["seed_1"] + table["seed_2"]) / 2)
     index = (outputs / "sw" / "index.html").read_text()
     assert "../sw-s1/index.html" in index and "../sw-s2/index.html" in index and "selected − random" in index
+    assert "rerun with --resume" in record["runs"]["1"]["error"], "the whole reason a seed failed, not its first line"
+    sys.path.insert(0, str(PROJECT_ROOT / "tests"))
+    from support.index_page import read_index, shown_points
+    _, cells = read_index(outputs / "sw" / "index.html")
+    contrasts = table.loc["contrast"].reset_index()
+    merged = cells.merge(contrasts, left_on=["contrast", "data"], right_on=["effect", "data"], validate="one_to_one")
+    assert len(merged) == len(contrasts) > 0 and cells["contrast"].iloc[0] == "selected − random"
+    assert np.allclose(merged["diff"], merged["mean_diff"]) and np.allclose(merged["low"], merged["ci_low"], equal_nan=True)
+    assert np.allclose(merged["high"], merged["ci_high"], equal_nan=True) and np.allclose(merged["p"], merged["t_test_p"], equal_nan=True)
+    assert all(t.startswith(shown_points(d)) for t, d in zip(merged["text"], merged["mean_diff"]))

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -243,3 +244,26 @@ def test_premise_text_shows_as_written_in_both_maps_hover(tmp_path):
     page = write_datamap_html(t, Thresholds(), tmp_path / "m.html").read_text()
     data = json.loads(page[page.index("const D = ") + len("const D = "):page.index("\n", page.index("const D = "))].rstrip(";"))
     assert "P: &lt;a href=\"https://example.org\"&gt;click&lt;/a&gt; &amp; more" in data["hover"][0]
+
+
+def test_a_real_data_profile_without_the_shared_folder_says_how_to_use_the_hub(tmp_path, monkeypatch):
+    """A clone with nothing beside it: one message before notebook 01, with the hub command at the profile's sizes."""
+    from nbutils import paths
+    from nbutils.run import profiles
+    from nbutils.run.pipeline import notebook_paths
+    from nbutils.run.preflight import check_inputs
+    shared = tmp_path / "shared" / "data"
+    monkeypatch.setattr(paths, "SHARED_DATA_DIR", shared)
+    params = profiles.resolve("snli-study", {}, notebook_paths())
+    for key in ("train_file", "validation_file", "test_file"):
+        params[key] = str(shared / Path(params[key]).relative_to("../shared/data"))
+    params["contrast_files"] = [str(shared / "counterfactual_snli/dev.jsonl"), "generated"]
+    with pytest.raises(WorkbookError) as err:
+        check_inputs(params, "snli-study")
+    text = str(err.value)
+    assert ("python -m nbutils run --profile snli-study -p train_file=hub:stanfordnlp/snli -p validation_file=hub:stanfordnlp/snli "
+            "-p test_file=hub:stanfordnlp/snli -p limit_train=20000 -p limit_validation=5000 -p contrast_files='[generated]'") in text
+    assert "counterfactual" in text and "no hub copy" in text and "RoBERTa-large" in text
+    params["limit_train"] = 0   # snli-cpu-large maps the whole subset: the same size from the hub
+    with pytest.raises(WorkbookError, match="-p limit_train=39242"):
+        check_inputs(params, "snli-cpu-large")

@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -321,3 +323,22 @@ def test_from_04_retrains_on_a_selection_saved_from_the_live_map_and_resume_noti
         text = report.read_text()
         for absolute in (outputs, demo_run[0].parent, PROJECT_ROOT, PROJECT_ROOT.parent):
             assert str(absolute) + "/" not in text, f"{report.name} shows the absolute path {absolute}"
+
+
+def test_the_index_opens_with_the_map_and_the_answer_from_contrasts_csv(demo_run, tmp_path):
+    """In chromium: the map image loads and links the shareable page; every cell of the answer table is contrasts.csv's."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from support.index_page import read_index, shown_points
+    run = demo_run[0]
+    image, cells = read_index(run / "index.html", tmp_path / "index.png")
+    assert image is True
+    assert "href='figures/datamap.html'" in (run / "index.html").read_text()
+    csv = pd.read_csv(run / "contrasts.csv")
+    assert len(cells) == len(csv) and cells["contrast"].iloc[0] == "selected − random"
+    merged = cells.merge(csv, on=["contrast", "data"], validate="one_to_one")
+    assert len(merged) == len(csv)
+    assert np.allclose(merged["diff_x"], merged["diff_y"]) and np.allclose(merged["low"], merged["diff_ci_low"])
+    assert np.allclose(merged["high"], merged["diff_ci_high"]) and np.allclose(merged["p"], merged["mcnemar_p_holm"])
+    for row in merged.itertuples():
+        assert row.text.startswith(f"{shown_points(row.diff_y)} [{shown_points(row.diff_ci_low)}, {shown_points(row.diff_ci_high)}]")

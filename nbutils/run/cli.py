@@ -109,7 +109,7 @@ def _train(args) -> int:
     run_name = args.run_name or resolved.get("run_name") or args.profile
     params = with_defaults(resolved, {k: v for nb in declared.values() for k, v in nb.items()})
     from .preflight import check_inputs
-    check_inputs(params)
+    check_inputs(params, args.profile)
     from accelerate import PartialState
     import torch
     state = PartialState(cpu=not torch.cuda.is_available())  # under torchrun: joins the process group the Trainer will use

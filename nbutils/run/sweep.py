@@ -67,7 +67,7 @@ def check_setup(profile: str, overrides: dict) -> None:
     """The profile and parameters every seed shares, checked once (the seed itself is set per run)."""
     from .pipeline import notebook_paths
     from .preflight import check_inputs
-    check_inputs(profiles.resolve(profile, overrides, notebook_paths()))
+    check_inputs(profiles.resolve(profile, overrides, notebook_paths()), profile)
 
 
 def parse_seeds(text: str) -> list[int]:
