@@ -87,7 +87,8 @@ def write_index(out: Path, manifest: dict) -> Path:
 
 ANSWER_RUN = ("diff", "diff_ci_low", "diff_ci_high", "mcnemar_p_holm",
               "Difference in accuracy, in points (first arm minus second), with its paired 95% bootstrap interval and "
-              "McNemar's p, Holm-adjusted over the data sets. Model selection used the held-out slice only.")
+              "McNemar's p, Holm-adjusted over the data sets. Model selection used the held-out slice only. One run is one "
+              "seed: the interval does not cover the spread between seeds (python -m nbutils sweep does).")
 ANSWER_SWEEP = ("mean_diff", "ci_low", "ci_high", "t_test_p",
                 "Mean difference in accuracy across the seeds, in points (first arm minus second), with its 95% t-interval "
                 "across seeds and a one-sample t-test against no difference.")
@@ -119,8 +120,8 @@ def answer_table(csv: Path, columns: tuple[str, str, str, str, str]) -> str:
                 cells.append("<td></td>")
                 continue
             r = r.iloc[0]
-            attrs = " ".join(f'data-{k}="{r[c]!r}"' for k, c in (("diff", diff), ("low", low), ("high", high), ("p", p)))
-            cells.append(f"<td {attrs}>{_points(r[diff])} [{_points(r[low])}, {_points(r[high])}]<br><small>p = {_p(r[p])}</small></td>")
+            attrs = " ".join(f'data-{k}="{float(r[c])!r}"' for k, c in (("diff", diff), ("low", low), ("high", high), ("p", p)))
+            cells.append(f"<td {attrs}>{_points(r[diff])} [{_points(r[low])}, {_points(r[high])}]<br><small>p {_p(r[p])}</small></td>")
         rows.append(f"<tr data-contrast=\"{html.escape(contrast)}\"><td><b>{html.escape(contrast)}</b></td>{''.join(cells)}</tr>")
     return (f"<h2>The answer</h2><p>{html.escape(caption)}</p><table class='answer'><tr><th>contrast</th>{head}</tr>"
             f"{''.join(rows)}</table>\n")
@@ -131,7 +132,7 @@ def _points(x: float) -> str:
 
 
 def _p(x: float) -> str:
-    return "–" if x != x else ("< 0.001" if x < 0.001 else f"{x:.3f}")
+    return "–" if x != x else ("< 0.001" if x < 0.001 else f"= {x:.3f}")
 
 
 def _map_image(out: Path) -> str:
