@@ -148,23 +148,13 @@ def test_evaluate_reports_accuracy_on_perturbed_pairs_beside_overall(demo_run, t
     ("pairs.csv", "premise,hypothesis,label\nA,B,0\nA,,1\n", "pairs.csv, line 3: empty hypothesis"),
     ("pairs.tsv", "sentence1\tsentence2\tgold_label\tpairID\nA\tB\tentailment\tx\nC\tD\tneutral\tx\n",
      "pairs.tsv: id 'x' appears with different content (line 2, line 3)"),
-])
-def test_line_n_is_the_files_line_in_every_message(tmp_path, name, text, where):
-    path = tmp_path / name
-    path.write_text(text)
-    with pytest.raises(WorkbookError) as err:
-        load_pairs(path)
-    assert where in str(err.value)
-
-
-@pytest.mark.parametrize("name,text,where", [
+    # a CSV row's line is the file line it starts on, whatever quoted spans or blank lines came before it
     ("quoted.csv", 'premise,hypothesis,label\nA,B,0\n"A long\npremise",C,1\nA,D,maybe\n', "quoted.csv, line 5: unknown label 'maybe'"),
     ("blanks.csv", "premise,hypothesis,label\nA,B,0\nA,C,1\n\n\nA,D,maybe\n", "blanks.csv, line 6: unknown label 'maybe'"),
     ("blanks.tsv", "premise\thypothesis\tlabel\n\nA\tB\t0\nA\t\t1\n", "blanks.tsv, line 4: empty hypothesis"),
     ("wide.csv", "premise,hypothesis,label\nA,B,0\nA, B, C,1\n", "wide.csv, line 3: 4 fields where the header has 3"),
 ])
-def test_csv_lines_count_quoted_fields_and_blank_lines(tmp_path, name, text, where):
-    """A CSV row's line is the file line it starts on, whatever spans or blank lines came before it."""
+def test_line_n_is_the_files_line_in_every_message(tmp_path, name, text, where):
     path = tmp_path / name
     path.write_text(text)
     with pytest.raises(WorkbookError) as err:

@@ -27,7 +27,7 @@ def from_train_column(train: pd.DataFrame) -> pd.DataFrame | None:
     if "roberta_region" not in train.columns or train["roberta_region"].isna().all():
         return None
     ref = train.loc[train["roberta_region"].notna(), ["example_id", "roberta_region"]].rename(columns={"roberta_region": "region"})
-    return _normalise_regions(ref, "the train split's roberta_region column")
+    return normalise_regions(ref, "the train split's roberta_region column")
 
 
 def load_reference(path: str, train: pd.DataFrame) -> pd.DataFrame:
@@ -43,7 +43,7 @@ def load_reference(path: str, train: pd.DataFrame) -> pd.DataFrame:
         ref = pd.DataFrame({"example_id": raw[id_col].astype(str), "region": assign_regions_by_rank(raw, 33.0).to_numpy()})
     else:
         raise WorkbookError(f"{source}: give a region column, or confidence and variability (found {columns_of(raw)}).")
-    ref = _normalise_regions(ref, source)
+    ref = normalise_regions(ref, source)
     given, ids = len(ref), set(train["example_id"].astype(str))
     if not ref["example_id"].isin(ids).any() and "cartography_guid" in train.columns:
         guid = train.dropna(subset=["cartography_guid"])
@@ -56,7 +56,7 @@ def load_reference(path: str, train: pd.DataFrame) -> pd.DataFrame:
     return ref[ref["example_id"].isin(ids)].drop_duplicates("example_id").reset_index(drop=True)
 
 
-def _normalise_regions(ref: pd.DataFrame, source: str) -> pd.DataFrame:
+def normalise_regions(ref: pd.DataFrame, source: str) -> pd.DataFrame:
     names = ref["region"].astype(str).str.strip().str.lower().str.replace(r"[_ ]+", "-", regex=True)
     unknown = sorted(set(names) - set(REGIONS))
     if unknown:

@@ -37,9 +37,10 @@ FILE_RE = re.compile(r"point_(\d{4})\.rank(\d+)\.parquet$")
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=1, keepdims=True)
+    """Probabilities over the last axis (the labels)."""
+    z = logits - logits.max(axis=-1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def write_point(folder: Path, point: int, epoch: float, example_ids: np.ndarray, gold: np.ndarray,

@@ -1,0 +1,102 @@
+"""Maps made elsewhere: the original cartography code's dynamics, coordinates and regions, read into a run's pairs."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nbutils.errors import WorkbookError
+from nbutils.map.metrics import compute_metrics
+from nbutils.map.sources import read_cartography_dynamics, read_coordinates, read_regions
+from nbutils.train.dynamics import read_matrix, write_cartography_jsonl, write_point
+
+
+def train_pairs(n: int, guids: bool = False) -> pd.DataFrame:
+    t = pd.DataFrame({"example_id": [f"p{i}" for i in range(n)], "premise": "A man runs.", "hypothesis": "A person moves.",
+                      "gold_label": np.arange(n) % 3})
+    return t.assign(cartography_guid=np.arange(n) * 10 + 7) if guids else t
+
+
+def our_dynamics(folder, ids, gold, epochs=3, seed=0):
+    rng = np.random.default_rng(seed)
+    for point in range(epochs):
+        logits = rng.normal(size=(len(ids), 3)).astype(np.float32)
+        write_point(folder, point, point + 1.0, np.asarray(ids, dtype=object), gold, logits)
+
+
+def test_a_map_from_the_original_format_equals_the_map_from_our_own_dynamics(tmp_path):
+    """Round trip: our dynamics exported in the original code's format and read back give the same metrics, AUM too."""
+    train = train_pairs(90)
+    our_dynamics(tmp_path / "dyn", train["example_id"], train["gold_label"].to_numpy())
+    write_cartography_jsonl(tmp_path / "dyn", tmp_path / "export" / "training_dynamics")
+    line = json.loads((tmp_path / "export" / "training_dynamics" / "dynamics_epoch_1.jsonl").read_text().splitlines()[0])
+    assert set(line) == {"guid", "logits_epoch_1", "gold"}, "the original code's field names"
+    theirs, coverage = read_cartography_dynamics(tmp_path / "export", train)
+    ours = compute_metrics(read_matrix(tmp_path / "dyn")).set_index("example_id").sort_index()
+    got = compute_metrics(theirs).set_index("example_id").sort_index()
+    for col in ("confidence", "variability", "correctness", "forgetfulness", "aum"):
+        assert np.allclose(got[col], ours[col], atol=1e-5), col
+    assert coverage.covered == coverage.train_pairs == 90 and coverage.uncovered == 0
+
+
+def test_the_original_codes_integer_guids_join_through_cartography_guid_and_coverage_is_counted(tmp_path):
+    train = train_pairs(30, guids=True)
+    folder = tmp_path / "training_dynamics"
+    folder.mkdir()
+    rng = np.random.default_rng(1)
+    for epoch in range(2):   # 20 of the run's pairs (by guid) and 5 pairs of another run
+        with open(folder / f"dynamics_epoch_{epoch}.jsonl", "w") as f:
+            for guid in [*(np.arange(20) * 10 + 7), *range(1000, 1005)]:
+                f.write(json.dumps({"guid": int(guid), f"logits_epoch_{epoch}": rng.normal(size=3).tolist(), "gold": int(guid % 3)}) + "\n")
+    matrix, coverage = read_cartography_dynamics(tmp_path, train)
+    assert sorted(matrix.example_ids) == sorted(f"p{i}" for i in range(20))
+    assert (coverage.covered, coverage.uncovered, coverage.not_in_run) == (20, 10, 5)
+    assert "covers 20 of the run's 30 training pairs (10 not covered, never selected)" in coverage.line()
+
+
+def test_a_missing_epoch_or_an_example_missing_from_an_epoch_is_named(tmp_path):
+    train = train_pairs(9)
+    folder = tmp_path / "training_dynamics"
+    folder.mkdir()
+    for epoch, ids in ((0, range(9)), (2, range(9))):
+        (folder / f"dynamics_epoch_{epoch}.jsonl").write_text("".join(
+            json.dumps({"guid": f"p{i}", f"logits_epoch_{epoch}": [0.1, 0.2, 0.3], "gold": i % 3}) + "\n" for i in ids))
+    with pytest.raises(WorkbookError, match=r"epoch\(s\) \[1\] missing"):
+        read_cartography_dynamics(tmp_path, train)
+    (folder / "dynamics_epoch_1.jsonl").write_text("".join(
+        json.dumps({"guid": f"p{i}", "logits_epoch_1": [0.1, 0.2, 0.3], "gold": i % 3}) + "\n" for i in range(7)))
+    with pytest.raises(WorkbookError, match="epoch 1 lacks 2 example"):
+        read_cartography_dynamics(tmp_path, train)
+
+
+def test_coordinates_in_the_original_td_metrics_format(tmp_path):
+    train = train_pairs(12, guids=True)
+    rows = [{"guid": int(g), "index": i, "threshold_closeness": 0.2, "confidence": 0.1 * (i % 10), "variability": 0.02 * i,
+             "correctness": 0.5, "forgetfulness": 0} for i, g in enumerate(train["cartography_guid"][:10])]
+    (tmp_path / "td_metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    table, coverage = read_coordinates(tmp_path / "td_metrics.jsonl", train)
+    assert list(table.columns) == ["example_id", "confidence", "variability", "correctness"]
+    assert table.set_index("example_id").loc["p3", "variability"] == pytest.approx(0.06)
+    assert (coverage.covered, coverage.uncovered) == (10, 2)
+    (tmp_path / "no_var.jsonl").write_text("".join(json.dumps({k: v for k, v in r.items() if k != "variability"}) + "\n" for r in rows))
+    with pytest.raises(WorkbookError, match="no_var.jsonl: no variability column"):
+        read_coordinates(tmp_path / "no_var.jsonl", train)
+
+
+def test_regions_only_and_their_bad_inputs(tmp_path):
+    train = train_pairs(6, guids=True)
+    path = tmp_path / "regions.csv"
+    path.write_text("example_id,region\np0,ambiguous\np1,hard_to_learn\nzz,easy-to-learn\n")
+    table, coverage = read_regions(path, train)
+    assert table["region"].tolist() == ["ambiguous", "hard-to-learn"] and coverage.not_in_run == 1
+    path.write_text("example_id,region\np0,vague\n")
+    with pytest.raises(WorkbookError, match=r"unknown region name\(s\) \['vague'\]"):
+        read_regions(path, train)
+    path.write_text("example_id,region\nq0,ambiguous\n")
+    with pytest.raises(WorkbookError, match="none of its 1 ids is a training pair of this run"):
+        read_regions(path, train)
+    path.write_text("id,region\np0,ambiguous\n7,hard-to-learn\n")   # guid 7 is p0 too
+    with pytest.raises(WorkbookError, match="all name the training pair 'p0'"):
+        read_regions(path, train)
