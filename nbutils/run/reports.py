@@ -71,7 +71,7 @@ def write_index(out: Path, manifest: dict) -> Path:
                      for k, v in sorted(manifest["parameters"].items()))
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Run {html.escape(manifest['run_name'])}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}td,th{{padding:.2em .8em;text-align:left;border-bottom:1px solid #ddd}}
-.answer td,.answer th{{text-align:right}}.answer td:first-child,.answer th:first-child{{text-align:left}}#map img{{max-width:36em;width:100%}}</style></head>
+.answer td,.answer th{{text-align:right;white-space:nowrap}}.answer td:first-child,.answer th:first-child{{text-align:left}}#map img{{max-width:36em;width:100%}}</style></head>
 <body><h1>Dataset cartography run: {html.escape(manifest['run_name'])}</h1>
 <p>profile <b>{html.escape(manifest['profile'])}</b> · status <b>{manifest['status']}</b> · started {manifest['started']} · finished {manifest.get('finished', '')}
 · device {html.escape(manifest.get('device', ''))} · commit <code>{manifest.get('git_commit', '')}</code></p>

@@ -11,7 +11,7 @@ from .labdriver import browser_page
 def read_index(index: Path, screenshot: Path | None = None) -> tuple[bool, pd.DataFrame]:
     """(the map image decoded with a size, or there is none; one row per answer cell: contrast, data, its data- numbers, its text)."""
     with browser_page(screenshot) as page:
-        page.goto(index.as_uri())
+        page.goto(index.resolve().as_uri())
         page.wait_for_load_state("load")
         image = page.evaluate("() => { const i = document.querySelector('#map img'); return i ? i.complete && i.naturalWidth > 0 : null; }")
         cells = page.evaluate("""() => {
