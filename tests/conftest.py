@@ -28,22 +28,32 @@ def shared_file_problem(folder) -> str:
         path = folder / rel
         if not path.exists():
             return f"{path} is missing"
+        n = 0
         try:
             with (gzip.open(path, "rt", encoding="utf-8") if rel.endswith(".gz") else open(path, encoding="utf-8")) as f:
                 for n, line in enumerate(f, 1):
                     if line.strip() and not isinstance(json.loads(line), dict):
                         return f"{path}, line {n}: not a JSON object"
-        except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as err:
-            return f"{path} is corrupted ({type(err).__name__}: {err})"
+        except json.JSONDecodeError as err:
+            return f"{path}, line {n} is corrupted (not JSON: {err.msg})"
+        except (OSError, EOFError, UnicodeDecodeError) as err:
+            return f"{path} is corrupted after line {n} ({type(err).__name__}: {err})"
     return ""
 
 
-def pytest_sessionstart(session):
+def pytest_collection_modifyitems(config, items):
+    """A test that needs the demo pipeline's run is slow: make test-fast (-m "not slow") leaves it out."""
+    for item in items:
+        if "demo_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_configure(config):
     if SHARED_DATA_DIR.exists():
         problem = shared_file_problem(SHARED_DATA_DIR)
         if problem:
-            pytest.exit(f"{problem}. The tests read the offline SNLI files from {SHARED_DATA_DIR}: restore that file "
-                        f"(or move the folder away to skip the tests that need it).", returncode=1)
+            raise pytest.UsageError(f"{problem}. The tests read the offline SNLI files from {SHARED_DATA_DIR}: restore that "
+                                    "file (or move the folder away to skip the tests that need it).")
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +70,7 @@ def _shared_skips(terminalreporter) -> int:
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     n = _shared_skips(terminalreporter)
     if n:
-        terminalreporter.write_line(f"{n} tests skipped: they {NEEDS_SHARED} in {SHARED_DATA_DIR}, which is not there; {HOW_TO_GET}.",
+        terminalreporter.write_line(f"{n} tests skipped: they need the offline SNLI files in {SHARED_DATA_DIR}, which is not there; {HOW_TO_GET}.",
                                     yellow=True, bold=True)
     if n and SHARED_DATA_DIR.exists():
         terminalreporter.write_line(f"FAILED: {n} tests that need {SHARED_DATA_DIR} were skipped though it exists.", red=True)

@@ -6,11 +6,14 @@ import shutil
 import subprocess
 
 import numpy as np
+import pytest
 import pandas as pd
 
 from nbutils.map.regions import Thresholds, assign_regions
 from nbutils.map.shareable_page import write_datamap_html
 from nbutils.labels import LABELS
+
+pytestmark = pytest.mark.slow   # runs the pipeline, training processes or a browser: make test-fast leaves it out
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

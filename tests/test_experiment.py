@@ -160,6 +160,7 @@ def test_every_model_was_chosen_on_the_selection_slice_only(demo_run):
         assert choice["chosen"] == first_best, f"{folder.name}: the first best epoch on the slice"
 
 
+@pytest.mark.slow
 def test_a_sweep_reports_a_failed_seed_resumes_it_and_aggregates_each_runs_values(outputs):
     import os
     import subprocess

@@ -16,6 +16,8 @@ from support.kills import POINTS, manifest, redone_seconds, run  # noqa: E402
 
 from nbutils.retrain.arms import WEIGHT_FILES  # noqa: E402
 
+pytestmark = pytest.mark.slow   # runs the pipeline, training processes or a browser: make test-fast leaves it out
+
 RESULTS = ("comparison.csv", "contrasts.csv", "consistency.csv", "flips.csv")
 
 

@@ -116,6 +116,7 @@ def test_the_roberta_column_of_the_shared_subset_is_a_reference(shared_data):
     assert set(ref["region"]) == {"ambiguous", "hard-to-learn"} and len(ref) == 4576 + 1987   # the subset README's counts
 
 
+@pytest.mark.slow
 def test_the_check_profile_finds_the_planted_noise(tmp_path):
     """The demo with 5% of its labels flipped: low confidence finds the flipped pairs (ROC AUC > 0.9)."""
     p = subprocess.run([sys.executable, "-m", "nbutils", "run", "--profile", "check"], cwd=PROJECT_ROOT,

@@ -13,6 +13,8 @@ import yaml
 
 from nbutils.paths import NOTEBOOKS, PROJECT_ROOT
 
+pytestmark = pytest.mark.slow   # runs the pipeline, training processes or a browser: make test-fast leaves it out
+
 
 def test_failure_names_notebook_and_cell_and_keeps_partial_outputs(demo_run):
     run, failed, manifest, _ = demo_run

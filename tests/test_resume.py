@@ -15,6 +15,8 @@ import pytest
 from nbutils.train import dynamics as dyn
 from nbutils.paths import PROJECT_ROOT
 
+pytestmark = pytest.mark.slow   # runs the pipeline, training processes or a browser: make test-fast leaves it out
+
 ARGS = ["-m", "nbutils", "train", "--profile", "demo", "-p", "demo_train_size=2000", "-p", "epochs=3", "-p", "batch_size=16"]
 
 

@@ -120,6 +120,7 @@ def test_padded_batches_hold_each_items_tokens(demo):
     assert torch.equal(torch.cat([b["example_index"] for b in loader]), torch.arange(50))
 
 
+@pytest.mark.slow
 def test_two_processes_record_each_example_exactly_once(tmp_path):
     """torchrun with 2 CPU processes (gloo DDP): padded repeats are dropped, ids match a 1-process run."""
     import os
@@ -143,6 +144,7 @@ def test_two_processes_record_each_example_exactly_once(tmp_path):
     assert sorted(zip(records["example_id"], records["point"])) == sorted(zip(single["example_id"], single["point"]))
 
 
+@pytest.mark.slow
 def test_two_processes_eval_pass_matches_the_saved_model(tmp_path):
     """eval_pass under 2 gloo processes: each pair's last-point logits are the final model's own logits for it."""
     import os
