@@ -197,7 +197,8 @@ def test_a_sweep_reports_a_failed_seed_resumes_it_and_aggregates_each_runs_value
     assert "rerun with --resume" in record["runs"]["1"]["error"], "the whole reason a seed failed, not its first line"
     sys.path.insert(0, str(PROJECT_ROOT / "tests"))
     from support.index_page import read_index, shown_points
-    _, cells = read_index(outputs / "sw" / "index.html")
+    image, cells = read_index(outputs / "sw" / "index.html")
+    assert image is True, "the seeds' maps load"
     contrasts = table.loc["contrast"].reset_index()
     merged = cells.merge(contrasts, left_on=["contrast", "data"], right_on=["effect", "data"], validate="one_to_one")
     assert len(merged) == len(contrasts) > 0 and cells["contrast"].iloc[0] == "selected − random"

@@ -143,6 +143,17 @@ def _map_image(out: Path) -> str:
             "<small>The data map (click for the interactive page).</small></p>\n")
 
 
+def _seed_maps(out: Path, record: dict) -> str:
+    """Each finished seed's map, side by side, each linking its shareable page."""
+    runs = [(s, e["run"]) for s, e in record["runs"].items() if (out.parent / e["run"] / "figures" / "datamap.png").exists()]
+    if not runs:
+        return ""
+    cells = "".join(f"<a href='../{html.escape(r)}/figures/datamap.html' title='seed {html.escape(s)}: the interactive map'>"
+                    f"<img src='../{html.escape(r)}/figures/datamap.png' alt='data map, seed {html.escape(s)}' style='width:22em'></a>"
+                    for s, r in runs)
+    return f"<p id='map'>{cells}<br><small>Each seed's data map (click for its interactive page).</small></p>\n"
+
+
 def _shown_json(value) -> str:
     text = json.dumps(value)
     for old, new in sorted(path_values(value).items(), key=lambda kv: len(kv[0]), reverse=True):
@@ -188,7 +199,7 @@ def write_sweep_index(out: Path, record: dict, table) -> Path:
 <body><h1>Sweep {html.escape(record['sweep'])}: profile {html.escape(record['profile'])}, {len(record['seeds'])} seeds</h1>
 <p>Parameters given: <code>{html.escape(json.dumps(record['parameters']))}</code></p>
 <table><tr><th>seed</th><th>run</th><th>status</th><th>error</th></tr>{rows}</table>
-{answer_table(out / "across_seeds.csv", ANSWER_SWEEP) if table is not None else ""}<h2>Effects across seeds</h2><p>Each arm minus notebook 02's model (<i>vs baseline</i>) and each arm contrast, per data set:
+{_seed_maps(out, record)}{answer_table(out / "across_seeds.csv", ANSWER_SWEEP) if table is not None else ""}<h2>Effects across seeds</h2><p>Each arm minus notebook 02's model (<i>vs baseline</i>) and each arm contrast, per data set:
 mean difference in accuracy, 95% t-interval across seeds, one-sample t-test against no difference, and each seed's value.
 Seeds vary the data drawn and the initialisation together.</p>{effects}
 <p>Full record: <a href="sweep.json">sweep.json</a>, <a href="across_seeds.csv">across_seeds.csv</a></p></body></html>"""
