@@ -130,7 +130,10 @@ def _train(args) -> int:
                                      cfg=cfg, export_cartography_format=params["export_cartography_format"])
         if state.is_main_process:
             print(f"{train_stage.choice_line(summary)}; dynamics in outputs/{run_name}/dynamics/")
-        return 0
+    if torch.distributed.is_initialized():   # every rank leaves together: a rank that exits while rank 0 still saves can abort
+        state.wait_for_everyone()            # in gloo's teardown ("terminate called without an active exception")
+        torch.distributed.destroy_process_group()
+    return 0
 
 
 def _check(args) -> int:
