@@ -59,7 +59,7 @@ def main() -> None:
 
 def score(run: str) -> dict:
     """Validation accuracy, noise-finding and RoBERTa agreement of one trained run's map."""
-    table = run_stage(run, Thresholds(), "rank", 33.0)
+    table = run_stage(run, Thresholds(), "rank", 33.0).table
     check = noise_check.check_table(table)
     k = int(table["noise_flipped"].sum())
     model, tok = load_model_and_tokenizer(str(paths.run_dir(run) / "model"))

@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 DATA = ["validation", "test", "dev", "generated_contrast"]
-CONTRASTS = ["selected − random", "selected_plain − random", "selected − selected_plain", "paper − paper_random"]
+CONTRASTS = ["selected − random", "selected_plain − random", "selected − selected_plain", "paper − paper_random",
+             "paper_mixed − paper_mixed_random", "paper_mixed − paper"]
 
 
 def main() -> None:
@@ -32,13 +33,15 @@ def main() -> None:
     contrasts = {s: pd.read_csv(r / "contrasts.csv").set_index(["contrast", "data"]) for s, r in runs.items()}
     for c in CONTRASTS:
         for d in DATA:
-            if (c, d) not in contrasts[seeds[0]].index:
+            if (c, d) not in contrasts[seeds[0]].index or ("contrast", c, d) not in across.index:
                 continue
             per_seed = [_cell(contrasts[s].loc[(c, d)]) for s in seeds]
             a = across.loc[("contrast", c, d)]
             interval = f"[{a['ci_low']:+.3f}, {a['ci_high']:+.3f}]" if pd.notna(a["ci_low"]) else "(seeds agree exactly: no interval)"
             print(f"| `{c}` | {d} | " + " | ".join(per_seed) + f" | {a['mean_diff']:+.3f} {interval} |")
-    for arm in ("selected", "random"):
+    for arm in ("selected", "random", "paper", "paper_mixed"):
+        if ("vs baseline", f"{arm} − model", "validation") not in across.index:
+            continue
         a = [across.loc[("vs baseline", f"{arm} − model", d)] for d in ("validation", "test")]
         print(f"| `{arm} − original` | validation / test | "
               + " | ".join(f"{x[f'seed_{s}']:+.3f} / {y[f'seed_{s}']:+.3f}" for s in seeds for x, y in [a])

@@ -79,3 +79,23 @@ def test_yaml_1_2_numbers_and_words():
     params = resolve("demo", parse_overrides(["learning_rate=2e-5", "run_name=no", "epochs=3"]), notebook_paths())
     assert params["learning_rate"] == 2e-5 and params["run_name"] == "no" and params["epochs"] == 3.0
     assert isinstance(params["epochs"], float), "an int where the notebook declares a float is read as one"
+
+
+def test_a_map_source_that_cannot_be_joined_stops_the_run_before_anything_trains(tmp_path, outputs, monkeypatch):
+    """Read against the training file's pairs in the preflight: one message, no run folder, nothing trained."""
+    import os
+    train = tmp_path / "train.csv"
+    train.write_text("premise,hypothesis,label\n" + "".join(f"A man number {i} runs.,A person moves.,{i % 3}\n" for i in range(30)))
+    (tmp_path / "regions.csv").write_text("example_id,region\nsomewhere-else-1,ambiguous\nsomewhere-else-2,hard_to_learn\n")
+    (tmp_path / "coords.jsonl").write_text('{"guid": "x", "confidence": 0.5}\n')
+    cases = {f"regions:{tmp_path / 'regions.csv'}": "none of its 2 ids is a training pair of this run",
+             f"coordinates:{tmp_path / 'coords.jsonl'}": "no variability column",
+             "run:no-such-run": "run 'no-such-run' has neither dynamics nor a datamap.parquet",
+             "reference": "carry no roberta_region column",
+             "coordinates": "use run, run:<run name>, cartography:<folder>"}
+    for source, message in cases.items():
+        p = subprocess.run([sys.executable, "-m", "nbutils", "run", "--run-name", "mapcheck", "-p", f"train_file={train}",
+                            "-p", f"map_source={source}"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "NBUTILS_OUTPUTS": str(outputs)})
+        assert p.returncode == 2 and message in p.stderr, (source, p.stderr[-2000:])
+        assert "Traceback" not in p.stderr and not (outputs / "mapcheck" / "dynamics").exists()

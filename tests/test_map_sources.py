@@ -77,7 +77,7 @@ def test_coordinates_in_the_original_td_metrics_format(tmp_path):
              "correctness": 0.5, "forgetfulness": 0} for i, g in enumerate(train["cartography_guid"][:10])]
     (tmp_path / "td_metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     table, coverage = read_coordinates(tmp_path / "td_metrics.jsonl", train)
-    assert list(table.columns) == ["example_id", "confidence", "variability", "correctness"]
+    assert list(table.columns) == ["example_id", "confidence", "variability", "correctness", "forgetfulness"]
     assert table.set_index("example_id").loc["p3", "variability"] == pytest.approx(0.06)
     assert (coverage.covered, coverage.uncovered) == (10, 2)
     (tmp_path / "no_var.jsonl").write_text("".join(json.dumps({k: v for k, v in r.items() if k != "variability"}) + "\n" for r in rows))
@@ -100,3 +100,77 @@ def test_regions_only_and_their_bad_inputs(tmp_path):
     path.write_text("id,region\np0,ambiguous\n7,hard-to-learn\n")   # guid 7 is p0 too
     with pytest.raises(WorkbookError, match="all name the training pair 'p0'"):
         read_regions(path, train)
+
+
+def test_coordinates_give_every_metric_they_allow_and_say_what_they_cannot(tmp_path):
+    """The original td_metrics stores correctness as a count and never-learned forgetfulness as 1000."""
+    from nbutils.map.map_source import load_map
+    from nbutils.map.regions import Thresholds
+    train = train_pairs(40, guids=True)
+    rows = [{"guid": int(g), "confidence": 0.9 - 0.02 * i, "variability": 0.01 * i, "correctness": i % 5,
+             "forgetfulness": 1000 if i % 5 == 0 else i % 3} for i, g in enumerate(train["cartography_guid"][:30])]
+    (tmp_path / "td_metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    loaded = load_map(f"coordinates:{tmp_path / 'td_metrics.jsonl'}", "unused", train, Thresholds(), "rank", 25.0)
+    t = loaded.table.set_index("example_id")
+    assert len(t) == 30 and loaded.coverage.uncovered == 10 and loaded.drawable
+    assert t.loc["p4", "correct_count"] == 4 and t.loc["p4", "correctness"] == pytest.approx(1.0)
+    assert t.loc["p5", "forgetfulness"] == -1 and t.loc["p5", "never_learned"] and not t.loc["p4", "never_learned"]
+    assert t.loc["p2", "threshold_closeness"] == pytest.approx(0.86 * 0.14)
+    assert (t["region"] == "ambiguous").sum() == 8, "rank mode over the 30 covered pairs: 25% each"
+    lines = "\n".join(loaded.lines())
+    assert "no AUM: the source holds no logits" in lines and "count of correct epochs" in lines
+    assert "covers 30 of the run's 40 training pairs (10 not covered, never selected)" in lines
+    assert loaded.by_label.loc["total"].tolist()[:2] == [30, 10]
+
+
+def test_arms_and_their_controls_draw_only_from_the_pairs_the_map_covers(tmp_path):
+    """A regions-only map over half the split: every arm's pairs are covered ones; the paper arms take its ambiguous region."""
+    from nbutils.map.map_source import load_map
+    from nbutils.map.regions import Thresholds
+    from nbutils.retrain.arms import ARMS, plan_arms, plan_table
+    from nbutils.retrain.mix import build_mix
+    from nbutils.train.config import TrainConfig
+    train = train_pairs(600)
+    regions = np.array(["ambiguous", "hard-to-learn", "easy-to-learn", "other"])[np.arange(300) % 4]
+    pd.DataFrame({"example_id": train["example_id"][::2], "region": regions}).to_csv(tmp_path / "r.csv", index=False)
+    loaded = load_map(f"regions:{tmp_path / 'r.csv'}", "unused", train, Thresholds())
+    assert not loaded.drawable and loaded.coverage.covered == 300 and "no confidence or variability" in loaded.lines()[2]
+    selection = loaded.table[loaded.table["region"] != "other"]
+    mix, _ = build_mix(selection, 60, {"ambiguous": 0.5, "hard-to-learn": 0.25, "easy-to-learn": 0.25}, seed=3)
+    cfg = TrainConfig(epochs=1)
+    plans = plan_arms(list(ARMS), mix, loaded.table, cfg=cfg, curriculum=[], weights={}, balanced_batches=False, teacher="",
+                      rounds=1, base_cfg=cfg, seed=3)
+    covered = set(loaded.table["example_id"])
+    for plan in plans:
+        assert set(plan.pairs["example_id"]) <= covered, plan.name
+    by = {p.name: p for p in plans}
+    assert set(by["paper"].pairs["example_id"]) == set(loaded.table.loc[loaded.table["region"] == "ambiguous", "example_id"])
+    assert "ambiguous region" in plan_table(plans).loc["paper", "drawn_by"]
+    assert len(by["paper_mixed"].pairs) == len(by["paper_mixed_random"].pairs) == 2 * len(by["paper"].pairs)
+    assert by["paper_mixed"].pairs["example_id"].is_unique and len(by["all_mapped"].pairs) == 300
+    assert (by["paper_mixed_random"].pairs["gold_label"].value_counts().sort_index().tolist()
+            == by["paper_mixed"].pairs["gold_label"].value_counts().sort_index().tolist())
+
+
+def test_the_published_regions_cover_the_split_and_other_pairs_are_other():
+    from nbutils.map.map_source import load_map
+    from nbutils.map.regions import Thresholds
+    train = train_pairs(10).assign(roberta_region=["ambiguous", "hard_to_learn", *[None] * 8])
+    loaded = load_map("reference", "unused", train, Thresholds())
+    assert loaded.coverage.uncovered == 0 and loaded.table["region"].tolist()[:3] == ["ambiguous", "hard-to-learn", "other"]
+    assert "easy-to-learn" not in set(loaded.table["region"])
+    with pytest.raises(WorkbookError, match="carry no roberta_region column"):
+        load_map("reference", "unused", train_pairs(10), Thresholds())
+
+
+def test_malformed_sources_and_guids_that_name_two_pairs_are_one_message(tmp_path):
+    from nbutils.map.map_source import check_source, parse
+    with pytest.raises(WorkbookError, match="use run, run:<run name>, cartography:<folder>"):
+        parse("coordinates:")
+    with pytest.raises(WorkbookError, match="does not exist"):
+        check_source(f"regions:{tmp_path / 'nothing.csv'}", train_pairs(4))
+    train = train_pairs(4, guids=True)
+    train.loc[3, "cartography_guid"] = train.loc[1, "cartography_guid"]
+    (tmp_path / "r.csv").write_text("guid,region\n7,ambiguous\n")
+    with pytest.raises(WorkbookError, match=r"give guid 17 to 2 different pairs \(\['p1', 'p3'\]\)"):
+        check_source(f"regions:{tmp_path / 'r.csv'}", train)

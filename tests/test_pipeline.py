@@ -344,3 +344,37 @@ def test_the_index_opens_with_the_map_and_the_answer_from_contrasts_csv(demo_run
     assert np.allclose(merged["high"], merged["diff_ci_high"]) and np.allclose(merged["p"], merged["mcnemar_p_holm"])
     for row in merged.itertuples():
         assert row.text.startswith(f"{shown_points(row.diff_y)} [{shown_points(row.diff_ci_low)}, {shown_points(row.diff_ci_high)}]")
+
+
+def test_a_map_made_elsewhere_in_the_original_format_is_drawn_selected_from_and_retrained_on(demo_run, tmp_path):
+    """map_source=cartography: the run's dynamics exported in the original code's format for 3,000 of its 4,000 pairs."""
+    import os
+    import shutil
+
+    from nbutils.train.dynamics import write_cartography_jsonl
+    outputs = tmp_path / "outputs"
+    run = shutil.copytree(demo_run[0], outputs / "ci", ignore=shutil.ignore_patterns("checkpoints"))
+    folder = tmp_path / "elsewhere" / "training_dynamics"
+    write_cartography_jsonl(run / "dynamics", folder)
+    keep = set(pd.read_parquet(run / "data" / "train.parquet")["example_id"].sample(3000, random_state=0))
+    for epoch_file in folder.glob("dynamics_epoch_*.jsonl"):
+        lines = [line for line in epoch_file.read_text().splitlines() if json.loads(line)["guid"] in keep]
+        epoch_file.write_text("\n".join(lines) + "\n")
+    arms = "[selected, random, paper, paper_random, paper_mixed, paper_mixed_random]"
+    p = subprocess.run([sys.executable, "-m", "nbutils", "run", "--profile", "demo", "--run-name", "ci", "--resume",
+                        "-p", f"map_source=cartography:{folder.parent}", "-p", f"arms={arms}"], cwd=PROJECT_ROOT,
+                       env={**os.environ, "NBUTILS_OUTPUTS": str(outputs)}, capture_output=True, text=True, timeout=900)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert "[02_train_dynamics] done earlier, skipped (--resume)" in p.stderr and "[03_data_map] reruns" in p.stderr
+    report = (run / "reports" / "03_data_map.html").read_text()
+    assert "covers 3,000 of the run&#x27;s 4,000 training pairs (1,000 not covered, never selected)" in report or \
+        "covers 3,000 of the run's 4,000 training pairs (1,000 not covered, never selected)" in report
+    assert "Plotly.newPlot" in report or "application/vnd.plotly.v1+json" in report
+    assert json.loads((run / "map_source.json").read_text())["kind"] == "cartography"
+    table = pd.read_parquet(run / "datamap.parquet")
+    assert set(table["example_id"]) == keep and {"aum", "forgetfulness"} <= set(table.columns)
+    sets = pd.read_parquet(run / "retrain_set.parquet")
+    drawn = sets[~sets.get("augmented", pd.Series(False, index=sets.index)).fillna(False).astype(bool)]
+    assert set(drawn["example_id"]) <= keep and set(drawn["arm"]) == set(arms.strip("[]").split(", "))
+    contrasts = pd.read_csv(run / "contrasts.csv")
+    assert {"paper − paper_random", "paper_mixed − paper_mixed_random"} <= set(contrasts["contrast"])

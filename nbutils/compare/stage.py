@@ -23,7 +23,8 @@ from .predict import predict
 from .statistics import compare, consistency, holm, label_metrics
 
 # selected vs random is the question itself; the others separate the selection from the schedule, and test the paper's recipe
-ARM_CONTRASTS = (("selected", "random"), ("selected_plain", "random"), ("selected", "selected_plain"), ("paper", "paper_random"))
+ARM_CONTRASTS = (("selected", "random"), ("selected_plain", "random"), ("selected", "selected_plain"), ("paper", "paper_random"),
+                 ("paper_mixed", "paper_mixed_random"), ("paper_mixed", "paper"))
 
 Predictions = dict[tuple[str, str], pd.DataFrame]  # (model, data set) -> predictions table
 

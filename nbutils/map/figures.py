@@ -32,8 +32,12 @@ def static_map(table: pd.DataFrame, thresholds: Thresholds | None, title: str = 
     counts = table["region"].value_counts()
     shown = sample_for_drawing(table, sample_points)
     grid = sns.JointGrid(data=shown, x="variability", y="confidence", height=6.5, xlim=(0, 0.5), ylim=(0, 1))
-    shown = shown.assign(correctness=shown["correctness"].round(1))
-    sns.scatterplot(data=shown, x="variability", y="confidence", hue="correctness", palette="coolwarm_r", s=10,
+    if "correctness" in shown.columns:   # a coordinates map may come without it: colour by region then
+        shown = shown.assign(correctness=shown["correctness"].round(1))
+        hue = dict(hue="correctness", palette="coolwarm_r")
+    else:
+        hue = dict(hue="region", palette={r: REGION_COLORS[r] for r in REGIONS})
+    sns.scatterplot(data=shown, x="variability", y="confidence", **hue, s=10,
                     linewidth=0, alpha=0.6, ax=grid.ax_joint, legend="brief")
     sns.histplot(data=table, x="variability", ax=grid.ax_marg_x, bins=40, color="#777")
     sns.histplot(data=table, y="confidence", ax=grid.ax_marg_y, bins=40, color="#777")
@@ -74,13 +78,18 @@ def as_plotly_text(values) -> list[str]:
     return [html.escape(str(v), quote=False) for v in values]
 
 
+def correctness_text(g: pd.DataFrame) -> list[str]:
+    """Correctness for hover text; a dash where the map has none (coordinates without it)."""
+    return [f"{c:.2f}" for c in g["correctness"]] if "correctness" in g.columns else ["—"] * len(g)
+
+
 def points_trace(g: pd.DataFrame, name: str, color):
     """One WebGL scatter of pairs with hover text (premise, hypothesis, gold label, metrics)."""
     import plotly.graph_objects as go
     return go.Scattergl(
         x=g["variability"], y=g["confidence"], mode="markers", name=name, marker=dict(size=4, color=color, opacity=0.6),
         customdata=np.stack([as_plotly_text(g["example_id"]), as_plotly_text(g["premise"]), as_plotly_text(g["hypothesis"]), g["gold_label"].map(dict(enumerate(LABELS))),
-                             g["correctness"].round(2)], axis=1) if len(g) else None,
+                             correctness_text(g)], axis=1) if len(g) else None,
         hovertemplate="<b>%{customdata[3]}</b> · %{customdata[0]}<br>P: %{customdata[1]}<br>H: %{customdata[2]}"
                       "<br>confidence %{y:.3f} · variability %{x:.3f} · correctness %{customdata[4]}<extra></extra>")
 
@@ -89,6 +98,8 @@ def overlay_figure(table: pd.DataFrame, feature: str = "word_overlap", sample_po
     """The map coloured by one artifact feature."""
     import matplotlib.pyplot as plt
 
+    if not {"confidence", "variability", *([feature] if feature == "aum" else [])} <= set(table.columns):
+        return None   # a map without coordinates or AUM (said once, where the map is loaded)
     t = table if feature in table.columns else add_artifacts(table)
     shown = sample_for_drawing(t, sample_points)
     fig, ax = plt.subplots(figsize=(6.5, 5))

@@ -11,7 +11,8 @@ MAP_COLUMNS = ["example_id", "region", "confidence", "variability"]
 
 def per_example(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     """Both maps' region and metrics for every example in both; agree = same region."""
-    both = before[MAP_COLUMNS].merge(after[MAP_COLUMNS], on="example_id", suffixes=("_before", "_after"), validate="one_to_one")
+    cols = [c for c in MAP_COLUMNS if c in before.columns and c in after.columns]   # a regions-only map: regions only
+    both = before[cols].merge(after[cols], on="example_id", suffixes=("_before", "_after"), validate="one_to_one")
     return both.assign(agree=both["region_before"] == both["region_after"])
 
 

@@ -13,11 +13,21 @@ import pandas as pd
 
 
 def suspicion_scores(table: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Every score, higher = more likely mislabelled."""
-    forget = table["forgetfulness"].to_numpy(dtype=float)
-    forget = np.where(table["never_learned"].to_numpy(), forget.max(initial=0) + 1, forget)
-    return {"1 − confidence": 1 - table["confidence"].to_numpy(), "1 − correctness": 1 - table["correctness"].to_numpy(),
-            "variability": table["variability"].to_numpy(), "forgetfulness": forget, "−AUM": -table["aum"].to_numpy()}
+    """Every score the map holds, higher = more likely mislabelled (a map made elsewhere may lack some)."""
+    cols = set(table.columns)
+    scores = {}
+    if "confidence" in cols:
+        scores["1 − confidence"] = 1 - table["confidence"].to_numpy()
+    if "correctness" in cols:
+        scores["1 − correctness"] = 1 - table["correctness"].to_numpy()
+    if "variability" in cols:
+        scores["variability"] = table["variability"].to_numpy()
+    if {"forgetfulness", "never_learned"} <= cols:
+        forget = table["forgetfulness"].to_numpy(dtype=float)
+        scores["forgetfulness"] = np.where(table["never_learned"].to_numpy(), forget.max(initial=0) + 1, forget)
+    if "aum" in cols:
+        scores["−AUM"] = -table["aum"].to_numpy()
+    return scores
 
 
 def roc_auc(flipped: np.ndarray, score: np.ndarray) -> float:
@@ -35,7 +45,7 @@ def precision_at_k(flipped: np.ndarray, score: np.ndarray, k: int) -> float:
 
 def check_table(table: pd.DataFrame) -> pd.DataFrame | None:
     """One row per score: ROC AUC and precision at k; None when the run planted no noise."""
-    if "noise_flipped" not in table.columns or not table["noise_flipped"].any():
+    if "noise_flipped" not in table.columns or not table["noise_flipped"].any() or not suspicion_scores(table):
         return None
     flipped = table["noise_flipped"].to_numpy(dtype=bool)
     k = int(flipped.sum())

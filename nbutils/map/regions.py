@@ -100,5 +100,5 @@ def planted_table(table: pd.DataFrame) -> pd.DataFrame | None:
     if "planted" not in table.columns or table["planted"].isna().all():
         return None
     ct = pd.crosstab(table["planted"], table["region"])
-    means = table.groupby("planted")[["confidence", "variability", "correctness"]].mean().round(3)
+    means = table.groupby("planted")[[c for c in ("confidence", "variability", "correctness") if c in table.columns]].mean().round(3)
     return ct.join(means)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .regions import REGIONS, Thresholds, assign_regions
-from .figures import REGION_COLORS, as_plotly_text, sample_for_drawing
+from .figures import REGION_COLORS, as_plotly_text, correctness_text, sample_for_drawing
 from ..labels import LABELS
 
 TEMPLATE = r"""<!doctype html><html><head><meta charset="utf-8"><title>__TITLE__</title>
@@ -132,10 +132,10 @@ def write_datamap_html(table: pd.DataFrame, thresholds: Thresholds, path: Path, 
     if "region" not in table.columns:
         table = table.assign(region=assign_regions(table, thresholds))
     shown = sample_for_drawing(table, sample_points)
-    hover = [f"<b>{labels[g]}</b> {e}<br>P: {p}<br>H: {h}<br>conf {c:.3f} var {v:.3f} corr {k:.2f}"
+    hover = [f"<b>{labels[g]}</b> {e}<br>P: {p}<br>H: {h}<br>conf {c:.3f} var {v:.3f} corr {k}"
              for e, p, h, g, c, v, k in zip(as_plotly_text(shown["example_id"]), as_plotly_text(shown["premise"].str[:140]),
                                              as_plotly_text(shown["hypothesis"].str[:140]), shown["gold_label"],
-                                             shown["confidence"], shown["variability"], shown["correctness"])]
+                                             shown["confidence"], shown["variability"], correctness_text(shown))]
     data = {"confidence": _b64(table["confidence"].to_numpy(np.float32)), "variability": _b64(table["variability"].to_numpy(np.float32)),
             "gold": _b64(table["gold_label"].to_numpy(np.uint8)),
             "ids_gz": base64.b64encode(gzip.compress("\n".join(table["example_id"].astype(str)).encode(), 6)).decode(),

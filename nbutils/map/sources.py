@@ -56,7 +56,14 @@ def id_map(train: pd.DataFrame) -> dict[str, str]:
     ids = {str(e): str(e) for e in train["example_id"]}
     if "cartography_guid" in train.columns:
         g = train.dropna(subset=["cartography_guid"])
-        ids.update({str(int(float(k))): str(e) for k, e in zip(g["cartography_guid"], g["example_id"])})
+        guid = g["cartography_guid"].map(lambda k: str(int(float(k))))
+        twice = guid[guid.duplicated(keep=False)]
+        if len(twice):
+            pairs = g.loc[twice.index[twice == twice.iloc[0]], "example_id"].tolist()
+            raise WorkbookError(f"the run's training pairs give guid {twice.iloc[0]} to {len(pairs)} different pairs ({pairs[:3]}) "
+                                f"and {twice.nunique():,} guid(s) in all to more than one pair: a map by guid cannot tell them "
+                                "apart. Fix the training file's cartography_guid column, or give the map by example_id.")
+        ids.update(dict(zip(guid, g["example_id"].astype(str))))
     return ids
 
 
@@ -82,7 +89,7 @@ def read_cartography_dynamics(folder: str | Path, train: pd.DataFrame) -> tuple[
     ours = pd.Series(guids.map(lambda g: to_id.get(g)), index=guids)
     _refuse_shared_ids(ours.dropna(), shown(root))
     keep = ours.notna().to_numpy()
-    coverage = _coverage(f"cartography:{root}", train, ours.dropna(), len(guids))
+    coverage = _coverage(shown(root), train, ours.dropna(), len(guids))
     logits = np.stack([np.stack(t["logits"].to_numpy()) for t in epochs], axis=1)[keep]   # examples x epochs x labels
     gold = epochs[0]["gold"].to_numpy(dtype=np.int64)[keep]
     probs = softmax(logits)
@@ -97,13 +104,14 @@ def read_cartography_dynamics(folder: str | Path, train: pd.DataFrame) -> tuple[
 
 
 def read_coordinates(path: str | Path, train: pd.DataFrame) -> tuple[pd.DataFrame, Coverage]:
-    """example_id, confidence, variability (and correctness where given) of the covered training pairs."""
+    """example_id, confidence, variability (and correctness, forgetfulness where given) of the covered training pairs."""
     raw, source, ids = _read_with_ids(path, train)
     absent = [c for c in ("confidence", "variability") if c not in raw.columns]
     if absent:
         raise WorkbookError(f"{source}: no {' or '.join(absent)} column (found {columns_of(raw)}). A coordinates file needs "
                             "confidence and variability, as the original code's td_metrics.jsonl has; for regions only use regions:FILE.")
-    table = raw.assign(example_id=ids)[["example_id", *[c for c in ("confidence", "variability", "correctness") if c in raw.columns]]]
+    kept = [c for c in ("confidence", "variability", "correctness", "forgetfulness") if c in raw.columns]
+    table = raw.assign(example_id=ids)[["example_id", *kept]]
     return _covered(table, train, source, len(raw))
 
 

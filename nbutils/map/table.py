@@ -1,8 +1,10 @@
 """The map table, one row per training pair: written by notebook 03, read by notebooks 04 and 05.
 
-`outputs/<run>/datamap.parquet`: example_id, gold_label, confidence, variability, correctness, correct_count,
-forgetfulness, never_learned, threshold_closeness, aum, aum_rank (nbutils.map.metrics), region (nbutils.map.regions), and the pair's
-text columns (premise, hypothesis, and any optional pair-table column of the run's train split).
+`outputs/<run>/datamap.parquet`: one row per training pair the map covers (nbutils.map.map_source), example_id,
+gold_label, confidence, variability, correctness, correct_count, forgetfulness, never_learned, threshold_closeness, aum,
+aum_rank (nbutils.map.metrics; a map made elsewhere holds those its source allows, listed in map_source.json), region
+(nbutils.map.regions, or the source's own), and the pair's text columns (premise, hypothesis, and any optional
+pair-table column of the run's train split).
 """
 from __future__ import annotations
 
@@ -30,5 +32,7 @@ def read_map(run_name: str) -> pd.DataFrame:
 def most_ambiguous(table: pd.DataFrame, n: int = 8) -> pd.DataFrame:
     """The ambiguous region's n pairs of highest variability, labels by name (empty when the region is)."""
     from ..labels import named
-    amb = table[table["region"] == "ambiguous"].nlargest(n, "variability")
-    return named(amb[["example_id", "premise", "hypothesis", "gold_label", "confidence", "variability"]]).set_index("example_id")
+    amb = table[table["region"] == "ambiguous"]
+    amb = amb.nlargest(n, "variability") if "variability" in amb.columns else amb.head(n)   # a regions-only map: in its order
+    cols = [c for c in ("example_id", "premise", "hypothesis", "gold_label", "confidence", "variability") if c in amb.columns]
+    return named(amb[cols]).set_index("example_id")

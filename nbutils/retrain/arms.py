@@ -6,9 +6,17 @@
                     mapped pair; from 02's model at the same learning rate for the same number of pair-visits as
                     `selected`; no curriculum, no region weights, no balanced batches, no teacher, one round
     selected_plain  the mix's drawn pairs under `random`'s schedule: tells the selection apart from the schedule
-    paper           Swayamdipta et al. (2020): the top `paper_percent` % of mapped pairs by variability, fine-tuned from
-                    the base model notebook 02 started from, with notebook 02's settings
+    paper           Swayamdipta et al. (2020): the top `paper_percent` % of mapped pairs by variability (on a map that
+                    holds regions only: its ambiguous region), fine-tuned from the base model notebook 02 started from,
+                    with notebook 02's settings
     paper_random    as `paper` on a uniform draw of the same size and label counts
+    paper_mixed     `paper`'s pairs plus as many other mapped pairs drawn uniformly (the paper mixes easy-to-learn pairs
+                    in; this mixes in random ones, which any map allows), as `paper`
+    paper_mixed_random  as `paper` on a uniform draw of `paper_mixed`'s size and label counts
+    all_mapped      every mapped pair, as `paper` (where the map covers the whole split, notebook 02's model already is
+                    this training)
+Every draw is from the mapped pairs (datamap.parquet), so on a map that covers part of the split all arms stand on the
+same ground.
 
 Every arm's model is picked by the same rule as notebook 02's (nbutils.train.model_choice).
 """
@@ -25,8 +33,8 @@ from ..paths import resolve_model_path
 from ..train.config import TrainConfig
 from .mix import curriculum_stages
 
-ARMS = ("selected", "random", "selected_plain", "paper", "paper_random")
-FROM_BASE = ("paper", "paper_random")
+ARMS = ("selected", "random", "selected_plain", "paper", "paper_random", "paper_mixed", "paper_mixed_random", "all_mapped")
+FROM_BASE = ("paper", "paper_random", "paper_mixed", "paper_mixed_random", "all_mapped")
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json", "pytorch_model.bin.index.json")
 
 
@@ -43,6 +51,7 @@ class ArmPlan:
     balanced_batches: bool = False
     teacher: str = ""
     rounds: int = 1
+    drawn_by: str = ""               # how the pairs were chosen, for the plan table
 
 
 def check_arms(arms: list[str]) -> None:
@@ -88,6 +97,26 @@ def like(reference: pd.DataFrame, pool: pd.DataFrame, seed: int) -> pd.DataFrame
     return drawn[["example_id", "region", "gold_label"]].reset_index(drop=True)
 
 
+def paper_pairs(map_table: pd.DataFrame, percent: float) -> tuple[pd.DataFrame, str]:
+    """The paper's selection and how it was made: by variability where the map has it, else its ambiguous region."""
+    if "variability" in map_table.columns:
+        return most_variable(map_table, percent), f"top {percent:g}% of the mapped pairs by variability"
+    amb = map_table[map_table["region"] == "ambiguous"]
+    if amb.empty:
+        raise WorkbookError("the paper arms need the map's variability or its ambiguous region; this map has neither.")
+    return amb[["example_id", "region", "gold_label"]].reset_index(drop=True), "the map's ambiguous region (it holds no variability)"
+
+
+def with_as_many_others(chosen: pd.DataFrame, map_table: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The chosen pairs plus as many other mapped pairs, drawn uniformly (their labels as they come), shuffled together."""
+    others = map_table[~map_table["example_id"].isin(set(chosen["example_id"]))]
+    if len(others) < len(chosen):
+        raise WorkbookError(f"paper_mixed adds as many other pairs as the paper arm's {len(chosen):,}; the map has {len(others):,} "
+                            "others. Lower paper_percent below 50.")
+    added = others.sample(n=len(chosen), random_state=seed)[["example_id", "region", "gold_label"]]
+    return pd.concat([chosen, added]).sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
 def most_variable(map_table: pd.DataFrame, percent: float) -> pd.DataFrame:
     """The paper's selection: the top `percent` % of mapped pairs by variability (ties broken by file order)."""
     if not 0 < percent <= 100:
@@ -106,25 +135,34 @@ def plan_arms(arms: list[str], mix: pd.DataFrame, map_table: pd.DataFrame, *, cf
     drawn = drawn[["example_id", "region", "gold_label"]].reset_index(drop=True)
     budget = training_budget(mix, curriculum, cfg.epochs, rounds)
     plain = replace(cfg, epochs=budget / len(drawn))      # the same pair-visits as the selected arm, in one stage
-    plans = []
+    plans, uniform = [], "at random from the mapped pairs, same label counts"
+    paper, paper_how = paper_pairs(map_table, paper_percent) if set(arms) & set(FROM_BASE[:4]) else (None, "")
+    mixed = with_as_many_others(paper, map_table, seed + 2) if {"paper_mixed", "paper_mixed_random"} & set(arms) else None
     for arm in arms:
         if arm == "selected":
             plans.append(ArmPlan(arm, mix, cfg, curriculum=list(curriculum), weights=weights, balanced_batches=balanced_batches,
-                                 teacher=teacher, rounds=rounds))
+                                 teacher=teacher, rounds=rounds, drawn_by="the region mix of the selection"))
         elif arm == "random":
-            plans.append(ArmPlan(arm, like(drawn, map_table, seed), plain))
+            plans.append(ArmPlan(arm, like(drawn, map_table, seed), plain, drawn_by=f"{uniform} as selected"))
         elif arm == "selected_plain":
-            plans.append(ArmPlan(arm, drawn, plain))
+            plans.append(ArmPlan(arm, drawn, plain, drawn_by="selected's drawn pairs"))
         elif arm == "paper":
-            plans.append(ArmPlan(arm, most_variable(map_table, paper_percent), base_cfg, from_base=True))
+            plans.append(ArmPlan(arm, paper, base_cfg, from_base=True, drawn_by=paper_how))
+        elif arm == "paper_random":
+            plans.append(ArmPlan(arm, like(paper, map_table, seed + 1), base_cfg, from_base=True, drawn_by=f"{uniform} as paper"))
+        elif arm == "paper_mixed":
+            plans.append(ArmPlan(arm, mixed, base_cfg, from_base=True, drawn_by="paper's pairs + as many other mapped pairs at random"))
+        elif arm == "paper_mixed_random":
+            plans.append(ArmPlan(arm, like(mixed, map_table, seed + 3), base_cfg, from_base=True, drawn_by=f"{uniform} as paper_mixed"))
         else:
-            plans.append(ArmPlan(arm, like(most_variable(map_table, paper_percent), map_table, seed + 1), base_cfg, from_base=True))
+            plans.append(ArmPlan(arm, map_table[["example_id", "region", "gold_label"]].reset_index(drop=True), base_cfg,
+                                 from_base=True, drawn_by="every mapped pair"))
     return plans
 
 
 def plan_table(plans: list[ArmPlan]) -> pd.DataFrame:
-    """One row per arm: pairs, start, epochs, learning rate, curriculum, weights, balanced batches, teacher, rounds."""
-    rows = [{"arm": p.name, "pairs": len(p.pairs), "starts_from": "base model" if p.from_base else "notebook 02's model",
+    """One row per arm: pairs, how they were drawn, start, epochs, learning rate, curriculum, weights, balanced batches, teacher, rounds."""
+    rows = [{"arm": p.name, "pairs": len(p.pairs), "drawn_by": p.drawn_by, "starts_from": "base model" if p.from_base else "notebook 02's model",
              "epochs": round(p.cfg.epochs, 3), "learning_rate": p.cfg.learning_rate,
              "curriculum": " → ".join(p.curriculum) or "none", "region_weights": bool(p.weights and set(p.weights.values()) != {1.0}),
              "balanced_batches": p.balanced_batches, "teacher": p.teacher or "none", "rounds": p.rounds} for p in plans]

@@ -17,6 +17,7 @@ def check_inputs(params: dict, profile: str = "") -> None:
     """Every data file exists, every hub id is reachable, the model and tokenizer resolve, WordNet is there if needed."""
     sources = [(k, params[k]) for k in FILE_PARAMS if k in params] + [("contrast_files", s) for s in params.get("contrast_files", [])]
     _shared_files_or_hub(sources, params, profile)
+    train = None
     for key, source in sources:
         if source in SPECIAL:
             continue
@@ -31,7 +32,11 @@ def check_inputs(params: dict, profile: str = "") -> None:
                                 f"Fix the path with -p {key}=PATH, or use --profile demo.")
         elif key in FILE_PARAMS:   # a split with no labelled pair left fails now, with the loader's own message
             from ..data.pairs import load_pairs
-            load_pairs(str(paths.resolve_input(source)), split=key.removesuffix("_file"), columns=params.get("column_map") or None)
+            pairs = load_pairs(str(paths.resolve_input(source)), split=key.removesuffix("_file"), columns=params.get("column_map") or None)
+            train = pairs if key == "train_file" else train
+    if params.get("map_source", "run") != "run":   # a map made elsewhere that cannot be read or joined: before anything trains
+        from ..map.map_source import check_source
+        check_source(params["map_source"], train[0] if train is not None else None)
     for name in params.get("seed_runs", []):   # notebook 05 reads their results: say so before four notebooks run
         if not (paths.outputs_root() / name / "comparison.csv").exists():
             raise WorkbookError(f"seed_runs names {name!r}, which has no {paths.outputs_root() / name / 'comparison.csv'}. Finish that run "

@@ -114,6 +114,11 @@ class DynamicsMatrix:
     def n_points(self) -> int:
         return self.gold_prob.shape[1]
 
+    def first(self, n: int) -> "DynamicsMatrix":
+        """Only the first n logging points (first_points)."""
+        return DynamicsMatrix(self.example_ids, self.gold_label, self.epochs[:n], self.gold_prob[:, :n], self.correct[:, :n],
+                              self.margin[:, :n])
+
 
 def read_matrix(folder: Path, first_points: int = 0) -> DynamicsMatrix:
     """The dynamics matrix; fails if a logging point is missing or an example is missing from a point.
