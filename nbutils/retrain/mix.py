@@ -38,7 +38,8 @@ def build_mix(selection: pd.DataFrame, size: int, shares: dict[str, float], seed
             raise WorkbookError(f"regions too small for the mix: {short} pairs missing. Widen the thresholds or use short_policy='fill'.")
         for r, missing in short.items():
             want[r] -= missing
-            notes.append(f"{r}: wanted {want[r] + missing:,}, has {int(have.get(r, 0)):,}; took all")
+            notes.append(f"{r}: the map marks no pair of this region (wanted {want[r] + missing:,}); short_policy=fill tops up from the others"
+                         if not have.get(r, 0) else f"{r}: wanted {want[r] + missing:,}, has {int(have.get(r, 0)):,}; took all")
         spare = {r: int(have.get(r, 0)) - want[r] for r in want if r not in short}
         deficit = sum(short.values())
         total_share = sum(shares[r] for r in spare) or 1
