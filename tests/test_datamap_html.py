@@ -74,3 +74,50 @@ def test_slider_moves_and_download_match_python(tmp_path):
     assert after == {k: int((chosen == k).sum()) for k in after} and after["ambiguous"] != before
     want = t.assign(region=chosen)[chosen != "other"][["example_id", "region"]].reset_index(drop=True)
     assert csv.equals(want)
+
+
+def test_the_browsers_threshold_rule_equals_pythons_on_every_drawn_point(tmp_path):
+    """The component's regionCode and nbutils.map.regions.region_codes, on the same (float32) points, 20 random settings."""
+    from playwright.sync_api import sync_playwright
+    from nbutils.map.figures import sample_for_drawing
+    from nbutils.map.regions import region_codes
+    from support.labdriver import CHROMIUM_ARGS
+    t = table(n=6000, seed=5)
+    path = write_datamap_html(t, Thresholds(), tmp_path / "datamap.html", sample_points=3000)
+    shown = sample_for_drawing(t.assign(region=assign_regions(t, Thresholds())), 3000)
+    conf, var = (shown[c].to_numpy(np.float32).astype(np.float64) for c in ("confidence", "variability"))   # as the page holds them
+    rng = np.random.default_rng(11)
+    settings = []
+    for _ in range(20):
+        lo, hi = sorted(rng.uniform(0, 1, 2))
+        settings.append(Thresholds(*rng.uniform(0, 1, 4).round(2), round(lo, 2), round(hi, 2), round(rng.uniform(0, 0.5), 2)))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(path.as_uri())
+        page.wait_for_function("() => window.__datamap && document.getElementById('count-ambiguous-total')")
+        got = [page.evaluate("t => window.__datamap.codesFor(t)", s.as_dict()) for s in settings]
+        browser.close()
+    for s, codes in zip(settings, got):
+        assert codes == region_codes(conf, var, s).tolist(), s
+
+
+def test_contradictory_bounds_are_said_beside_the_sliders_and_the_last_colouring_stays(tmp_path):
+    from playwright.sync_api import sync_playwright
+    from support.labdriver import CHROMIUM_ARGS
+    t = table(n=3000, seed=4)
+    path = write_datamap_html(t, Thresholds(), tmp_path / "datamap.html", sample_points=1000)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--disable-3d-apis"])   # no WebGL
+        page = browser.new_page()
+        page.goto(path.as_uri())
+        page.wait_for_function("() => document.getElementById('map').data && document.getElementById('count-ambiguous-total')")
+        assert page.evaluate("() => document.getElementById('map').data[0].type") == "scatter"
+        assert "no WebGL" in page.inner_text(".datamap-note")
+        before = page.inner_text(".datamap-counts")
+        page.locator("#slider-ambiguous_min_confidence").fill("0.9")   # above ambiguous_max_confidence (0.6)
+        assert "ambiguous_min_confidence is above ambiguous_max_confidence" in page.inner_text("#msg")
+        assert page.inner_text(".datamap-counts") == before and "ambiguous_min_confidence=0.4" in page.url
+        page.locator("#slider-ambiguous_min_confidence").fill("0.5")
+        assert page.inner_text("#msg") == "" and page.inner_text(".datamap-counts") != before
+        browser.close()

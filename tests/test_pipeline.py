@@ -288,19 +288,16 @@ def test_from_04_retrains_on_a_selection_saved_from_the_live_map_and_resume_noti
     import os
     import shutil
 
-    from plotly.callbacks import LassoSelector, Points
-
     from nbutils.map.regions import Thresholds
     from nbutils.map.widget import map_widget
     outputs = tmp_path / "outputs"
     run = shutil.copytree(demo_run[0], outputs / "ci", ignore=shutil.ignore_patterns("checkpoints"))
     monkeypatch.setenv("NBUTILS_OUTPUTS", str(outputs))
     table = pd.read_parquet(run / "datamap.parquet")
-    box = map_widget(table, Thresholds(), "ci", sample_points=1000)
-    save, clear, _ = box.children[2].children
-    box.children[1].data[0]._dispatch_on_selection(Points(point_inds=[0], xs=[], ys=[], trace_name="pairs", trace_index=0),
-                                                   LassoSelector(xs=[0.0, 0.35, 0.35, 0.0], ys=[0.0, 0.0, 1.0, 1.0]))
-    save.click()
+    widget = map_widget(table, Thresholds(), "ci", sample_points=1000)
+    widget._handle_custom_msg({"event": "select", "polygon": {"variability": [0.0, 0.35, 0.35, 0.0], "confidence": [0.0, 0.0, 1.0, 1.0]},
+                               "drawn": 1}, [])
+    widget._handle_custom_msg({"event": "save"}, [])
     saved = pd.read_parquet(run / "selection_saved.parquet")
     batch = pd.read_parquet(run / "selection.parquet")
     assert 0 < len(saved) < len(batch)
@@ -314,8 +311,8 @@ def test_from_04_retrains_on_a_selection_saved_from_the_live_map_and_resume_noti
     assert set(selected["source_id"].fillna(selected["example_id"])) <= set(saved["example_id"])
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["parameters"]["selection"] == "saved" and manifest["notebooks"]["05_compare"]["status"] == "ok"
-    clear.click()
-    save.click()   # a new saved selection: every pair of the three regions
+    widget._handle_custom_msg({"event": "clear"}, [])
+    widget._handle_custom_msg({"event": "save"}, [])   # a new saved selection: every pair of the three regions
     second = subprocess.run([*cmd, "--resume", "-p", "selection=saved"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert second.returncode == 0, second.stderr[-3000:]
     assert "[03_data_map] done earlier, skipped (--resume)" in second.stderr

@@ -108,13 +108,13 @@ def open_and_run_all(page, base: str, token: str, notebook: str, ready, timeout_
                 raise
 
 
-TO_PAGE = """([x, y]) => { const gd = document.querySelector('.widget-vbox .js-plotly-plot'); const r = gd.getBoundingClientRect();
+TO_PAGE = """([x, y]) => { const gd = document.querySelector('.datamap .js-plotly-plot'); const r = gd.getBoundingClientRect();
   const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis; return [r.left + xa._offset + xa.d2p(x), r.top + ya._offset + ya.d2p(y)]; }"""
 
 
 def draw_lasso(page, vertices: list[tuple[float, float]]) -> None:
     """Drag the mouse around a polygon given in data coordinates (variability, confidence) on the live map."""
-    page.locator(".widget-vbox .js-plotly-plot").first.scroll_into_view_if_needed()   # mouse events need the map on screen
+    page.locator(".datamap .js-plotly-plot").first.scroll_into_view_if_needed()   # mouse events need the map on screen
     page.wait_for_timeout(300)
     points = [page.evaluate(TO_PAGE, list(v)) for v in [*vertices, vertices[0]]]
     page.mouse.move(*points[0])
@@ -128,7 +128,7 @@ def draw_lasso(page, vertices: list[tuple[float, float]]) -> None:
 def click_and_read_status(page, button: str, expect: str) -> str:
     """Click a button under the live map and return the status line once it contains `expect`."""
     page.get_by_role("button", name=button).click()
-    status = page.locator(".widget-hbox .widget-html", has_text=expect).first
+    status = page.locator(".datamap-status", has_text=expect).first
     status.wait_for(timeout=30_000)
     return status.inner_text()
 
@@ -139,12 +139,12 @@ def run_notebook_and_move_slider(base: str, token: str, notebook: str, slider: s
     """Open the notebook, Run All Cells, read the live counts table, set one slider; returns (counts before, after, and
     with `lasso`: the status lines after drawing it, saving, clearing it and saving again)."""
     with browser_page(screenshot) as page:
-        row = page.locator(".widget-slider", has_text=slider)
+        row = page.locator(".datamap-slider", has_text=slider)
         open_and_run_all(page, base, token, notebook, row, timeout_ms)
         counts = page.locator(".datamap-counts table").first
         counts.wait_for(timeout=timeout_ms)
         before = counts.inner_text()
-        drawn = page.wait_for_function("() => { const g = document.querySelector('.widget-vbox .js-plotly-plot');"
+        drawn = page.wait_for_function("() => { const g = document.querySelector('.datamap .js-plotly-plot');"
                                        " return g && g.data && g.data.length && g.data[0].x && g.data[0].x.length; }", timeout=60_000)
         if not drawn.json_value():
             raise AssertionError("the live map drew no points")
@@ -156,8 +156,8 @@ def run_notebook_and_move_slider(base: str, token: str, notebook: str, slider: s
         statuses = []
         if lasso:
             draw_lasso(page, lasso)
-            page.locator(".widget-html", has_text="pairs inside the selection").first.wait_for(timeout=30_000)
-            statuses.append(page.locator(".widget-html", has_text="pairs inside the selection").first.inner_text())
+            page.locator(".datamap-status", has_text="pairs inside the selection").first.wait_for(timeout=30_000)
+            statuses.append(page.locator(".datamap-status", has_text="pairs inside the selection").first.inner_text())
             statuses.append(click_and_read_status(page, "save selection", "saved"))
             statuses.append(click_and_read_status(page, "clear lasso", "selection cleared"))
             page.wait_for_timeout(500)
@@ -167,7 +167,7 @@ def run_notebook_and_move_slider(base: str, token: str, notebook: str, slider: s
 
 def type_into_slider(page, row, value: float) -> None:
     """Type a value into a slider's readout and press Enter, as a person setting an exact bound does."""
-    row.locator(".widget-readout").click()
+    row.locator(".datamap-readout").click()
     page.keyboard.press("Control+A")
     page.keyboard.type(f"{value}")
     page.keyboard.press("Enter")
