@@ -6,7 +6,8 @@ Two selections can sit side by side in a run, so a batch rerun of notebook 03 ne
 Notebook 04's `selection` parameter (parameters | saved) says which one it retrains on.
 
 Parquet: example_id (str), region (str: easy-to-learn | ambiguous | hard-to-learn).
-YAML: source (parameters | saved), region_mode (thresholds | rank), thresholds (the seven bounds; thresholds mode only),
+YAML: source (parameters | saved), region_mode (thresholds | rank | source: a regions-only map's own regions),
+thresholds (the seven bounds; thresholds mode only),
 rank_percent (rank mode only), lasso (the polygon's variability and confidence vertices, or null), counts per region,
 pairs (total), saved_at (UTC time).
 """
@@ -39,7 +40,10 @@ def write_selection(run_name: str, table: pd.DataFrame, thresholds: Thresholds, 
     path = selection_path(run_name, source)
     table[["example_id", "region"]].to_parquet(path, index=False)
     meta = {"source": source, "region_mode": region_mode}
-    meta.update({"thresholds": thresholds.as_dict()} if region_mode == "thresholds" else {"rank_percent": float(rank_percent)})
+    if region_mode == "thresholds":
+        meta["thresholds"] = thresholds.as_dict()
+    elif region_mode == "rank":
+        meta["rank_percent"] = float(rank_percent)   # "source": the regions of a map made elsewhere, no bounds
     meta.update(lasso=lasso, counts={str(k): int(v) for k, v in table["region"].value_counts().items()}, pairs=len(table),
                 saved_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"))
     path.with_suffix(".yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
@@ -64,7 +68,9 @@ def read_selection(run_name: str, train_ids: pd.Series, source: str = "parameter
 
 def describe(meta: dict, pairs: int) -> str:
     """One line on where a selection came from, for notebook 04's report."""
-    how = f"{meta.get('region_mode', 'thresholds')} mode" + (f", top {meta['rank_percent']:g}% per region" if "rank_percent" in meta else "")
+    mode = meta.get("region_mode", "thresholds")
+    how = ("the map source's own regions" if mode == "source" else f"{mode} mode"
+           + (f", top {meta['rank_percent']:g}% per region" if "rank_percent" in meta else ""))
     lasso = f", inside a lasso of {len(meta['lasso']['variability'])} vertices" if meta.get("lasso") else ""
     return f"selection: {pairs:,} pairs from {meta.get('source', '?')} ({how}{lasso}), written {meta.get('saved_at', '?')}"
 
