@@ -174,3 +174,24 @@ def test_malformed_sources_and_guids_that_name_two_pairs_are_one_message(tmp_pat
     (tmp_path / "r.csv").write_text("guid,region\n7,ambiguous\n")
     with pytest.raises(WorkbookError, match=r"give guid 17 to 2 different pairs \(\['p1', 'p3'\]\)"):
         check_source(f"regions:{tmp_path / 'r.csv'}", train)
+
+
+def test_another_runs_map_from_its_dynamics_or_its_datamap_alone(outputs):
+    """run:<name>: a map made on another machine (its outputs folder copied here), regions recomputed with these bounds."""
+    from nbutils.map.map_source import check_source, load_map
+    from nbutils.map.regions import Thresholds, assign_regions
+    train = train_pairs(60)
+    our_dynamics(outputs / "gpu-run" / "dynamics", train["example_id"][:50], train["gold_label"].to_numpy()[:50])
+    loaded = load_map("run:gpu-run", "laptop", train, Thresholds())
+    assert loaded.kind == "run" and loaded.coverage.covered == 50 and "aum" in loaded.has
+    kept = loaded.table.drop(columns="region")
+    for f in (outputs / "gpu-run" / "dynamics").glob("*.parquet"):
+        f.unlink()
+    kept.to_parquet(outputs / "gpu-run" / "datamap.parquet")
+    strict = Thresholds(ambiguous_min_variability=0.05)
+    again = load_map("run:gpu-run", "laptop", train, strict)
+    assert again.table["example_id"].tolist() == kept["example_id"].tolist() and again.coverage.uncovered == 10
+    assert (again.table["region"] == assign_regions(kept, strict)).all()
+    with pytest.raises(WorkbookError, match="run 'elsewhere' has neither dynamics nor a datamap.parquet"):
+        check_source("run:elsewhere", None)
+    assert not (outputs / "elsewhere").exists(), "checking another run makes no folder for it"

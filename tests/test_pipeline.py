@@ -375,3 +375,16 @@ def test_a_map_made_elsewhere_in_the_original_format_is_drawn_selected_from_and_
     assert set(drawn["example_id"]) <= keep and set(drawn["arm"]) == set(arms.strip("[]").split(", "))
     contrasts = pd.read_csv(run / "contrasts.csv")
     assert {"paper − paper_random", "paper_mixed − paper_mixed_random"} <= set(contrasts["contrast"])
+    # the same run from a regions-only file: nothing to draw (an earlier picture is removed), the paper arms take its ambiguous region
+    table.loc[table["region"] == "other", ["example_id", "region"]].head(500).pipe(
+        lambda other: pd.concat([table.loc[table["region"] != "other", ["example_id", "region"]], other])).to_csv(tmp_path / "regions.csv", index=False)
+    p = subprocess.run([sys.executable, "-m", "nbutils", "run", "--profile", "demo", "--run-name", "ci", "--resume",
+                        "-p", f"map_source=regions:{tmp_path / 'regions.csv'}", "-p", "arms=[paper, paper_random]"], cwd=PROJECT_ROOT,
+                       env={**os.environ, "NBUTILS_OUTPUTS": str(outputs)}, capture_output=True, text=True, timeout=900)
+    assert p.returncode == 0, p.stderr[-3000:]
+    report = (run / "reports" / "03_data_map.html").read_text()
+    assert "no confidence or variability: the source holds regions only" in report
+    assert not (run / "figures" / "datamap.png").exists() and not (run / "figures" / "datamap.html").exists()
+    paper = pd.read_parquet(run / "retrain_set.parquet").query("arm == 'paper'")
+    assert set(paper["example_id"]) == set(table.loc[table["region"] == "ambiguous", "example_id"])
+    assert "the map source's own regions" in (run / "reports" / "04_retrain.html").read_text()
