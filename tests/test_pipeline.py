@@ -36,6 +36,7 @@ def test_resume_skips_finished_notebooks_and_completes(demo_run):
     assert manifest["notebooks"]["02_train_dynamics"]["seconds"] == first["notebooks"]["02_train_dynamics"]["seconds"]
     assert manifest["parameters"]["retrain_size"] == 600 and manifest["profile"] == "demo"
     assert {"torch", "transformers", "papermill", "plotly"} <= set(manifest["packages"]) and manifest["git_commit"]
+    assert all(50 < v["peak_memory_mb"] < 8192 for v in manifest["notebooks"].values()), "each kernel's peak memory, in MiB"
     assert manifest["total_seconds"] == pytest.approx(sum(v["seconds"] for v in manifest["notebooks"].values()), abs=0.11)
 
 

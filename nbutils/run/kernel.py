@@ -19,6 +19,16 @@ class Running:
 
     pid: int | None = None
     stop_requested: bool = False
+    peak_mb: float | None = None      # the last kernel's peak resident memory (Linux's VmHWM), read as it shut down
+
+
+def peak_resident_mb(pid: int | None) -> float | None:
+    """A process's peak resident memory in MiB (Linux /proc; None elsewhere or when it is gone); its own children not counted."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            return next(int(line.split()[1]) / 1024 for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration, TypeError, ValueError):
+        return None
 
 
 @contextmanager
@@ -31,7 +41,11 @@ def logged_kernel(log: Path) -> Iterator[type]:
             async def start_kernel(self, **kw):
                 kw.setdefault("stderr", stream)
                 await super().start_kernel(**kw)
-                Running.pid = getattr(self.provisioner, "pid", None)
+                Running.pid, Running.peak_mb = getattr(self.provisioner, "pid", None), None
+
+            async def shutdown_kernel(self, now: bool = False, restart: bool = False):
+                Running.peak_mb = peak_resident_mb(Running.pid) or Running.peak_mb
+                await super().shutdown_kernel(now=now, restart=restart)
         try:
             yield LoggedKernelManager
         finally:

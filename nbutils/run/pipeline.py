@@ -1,7 +1,8 @@
 """Run notebooks 01→05 with papermill into outputs/<run>/, keep a manifest, resume after failure.
 
 `outputs/<run>/manifest.json`: profile, parameters, package versions, git commit, started/finished, status,
-and per notebook: status (ok | failed | pending | stale | running | interrupted), started, seconds, failed cell, error,
+and per notebook: status (ok | failed | pending | stale | running | interrupted), started, seconds, peak_memory_mb (the
+kernel's peak resident memory, Linux only; dataloader worker processes not counted), failed cell, error,
 reused_arms (notebook 04: the arms kept from an interrupted run, not trained again), and inputs (the
 parameters it declares, and for notebook 04 a digest of the selection it read), so --resume can tell a finished
 notebook whose inputs changed and rerun it, with every notebook after it.
@@ -153,7 +154,8 @@ def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebo
         finally:
             if target.exists():
                 render_html(target, out / "reports" / f"{nb.stem}.html", title=f"{nb.stem} · run {run_name}", params=params)
-        entry.update(status="ok", seconds=round(time.perf_counter() - t0, 1), error=None, inputs=inputs, **_reused(out, nb.stem))
+        entry.update(status="ok", seconds=round(time.perf_counter() - t0, 1), error=None, inputs=inputs, **_reused(out, nb.stem),
+                     peak_memory_mb=round(Running.peak_mb, 1) if Running.peak_mb else None)
         _save(manifest_path, manifest)
         print(f"[{nb.stem}] ok in {entry['seconds']} s", file=sys.stderr, flush=True)
         if Running.stop_requested:   # asked to stop as the notebook ended: it is kept, the next does not start
