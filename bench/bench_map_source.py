@@ -38,7 +38,7 @@ def main() -> None:
     from nbutils.map.table import write_map
     from nbutils.paths import figures_dir
 
-    full = synthetic_map(args.pairs)
+    full = synthetic_map(args.pairs + 100).drop_duplicates("example_id").head(args.pairs).reset_index(drop=True)   # ids unique, as the loader makes them
     rng = np.random.default_rng(1)
     guids = rng.permutation(np.arange(10**6, 10**6 + args.pairs))
     train = full[["example_id", "premise", "hypothesis", "gold_label"]].assign(cartography_guid=guids)

@@ -232,8 +232,12 @@ def test_premise_text_shows_as_written_in_both_maps_hover(tmp_path):
     assert trace.customdata[0][1] == '&lt;a href="https://example.org"&gt;click&lt;/a&gt; &amp; more'
     assert trace.customdata[0][0] == "&lt;id&gt;" and trace.customdata[0][2] == "&lt;b&gt;bold&lt;/b&gt;"
     page = write_datamap_html(t, Thresholds(), tmp_path / "m.html").read_text()
-    data = json.loads(page[page.index("const D = ") + len("const D = "):page.index("\n", page.index("const D = "))].rstrip(";"))
+    start = page.index("const D = {") + len("const D = ")
+    data = json.loads(page[start:page.index("\n", start)].rstrip(";"))
     assert "P: &lt;a href=\"https://example.org\"&gt;click&lt;/a&gt; &amp; more" in data["hover"][0]
+    from nbutils.map.widget import map_widget
+    live = map_widget(t, Thresholds(), "hover", sample_points=100)
+    assert "P: &lt;a href=\"https://example.org\"&gt;click&lt;/a&gt; &amp; more" in live.data["hover"][0]
 
 
 def test_a_real_data_profile_without_the_shared_folder_says_how_to_use_the_hub(tmp_path, monkeypatch):

