@@ -29,7 +29,9 @@ def retrain_curve_figure(summary: dict):
 
 
 def round_maps_figure(maps: list[pd.DataFrame]):
-    """The retraining set's data map after each round, side by side (colour: region of that round's map)."""
+    """The retraining set's data map after each round, side by side (colour: region of that round's map); None without one."""
+    if not maps:
+        return None
     fig, axes = plt.subplots(1, max(len(maps), 1), figsize=(4 * max(len(maps), 1), 3.6), sharey=True, squeeze=False)
     for ax, m in zip(axes[0], maps):
         for region, g in m.groupby("region"):

@@ -21,8 +21,12 @@ def map_regions(thresholds: dict, region_mode: str = "thresholds", rank_percent:
     return lambda metrics: regions_for(metrics, bounds, region_mode, rank_percent)
 
 
-def rounds_table(mix: pd.DataFrame, maps: list[pd.DataFrame]) -> pd.DataFrame:
-    """Per round: how many pairs ambiguous before it (round 1: in the selection's map) ended in each region after it."""
+def rounds_table(mix: pd.DataFrame, maps: list[pd.DataFrame]) -> pd.DataFrame | None:
+    """Per round: how many pairs ambiguous before it (round 1: in the selection's map) ended in each region after it.
+
+    None when no round was mapped (an arm other than `selected`, e.g. arms=[paper, paper_random])."""
+    if not maps:
+        return None
     before = mix.set_index("example_id")["region"]
     rows = []
     for m in maps:
