@@ -26,8 +26,8 @@ SYLLABLES = ["bli", "zor", "quan", "dre", "mip", "tov", "sku", "wen", "fra", "lu
 
 
 def make_demo(n_train: int = 2400, n_validation: int = 600, n_contrast: int = 150, ambiguous_share: float = 0.12,
-              flipped_share: float = 0.08, seed: int = 0) -> dict[str, pd.DataFrame]:
-    """Train (with planted structure), validation (clean) and contrast pair tables in the pair-table format (nbutils.data.pairs)."""
+              flipped_share: float = 0.08, seed: int = 0, n_test: int = 0) -> dict[str, pd.DataFrame]:
+    """Train (with planted structure), validation (clean), contrast and, with n_test > 0, test pair tables (nbutils.data.pairs)."""
     rng = np.random.default_rng(seed)
     n_amb, n_flip = int(n_train * ambiguous_share), int(n_train * flipped_share)
     clean = [_clean_pair(rng) for _ in range(n_train - n_amb - n_flip)]
@@ -36,7 +36,10 @@ def make_demo(n_train: int = 2400, n_validation: int = 600, n_contrast: int = 15
     train = _table(clean + flipped + ambiguous, rng, shuffle=True)
     validation = _table([_clean_pair(rng) for _ in range(n_validation)], rng, shuffle=False)
     contrast = _contrast(validation, rng, n_contrast)
-    return {"train": train, "validation": validation, "contrast": contrast}
+    tables = {"train": train, "validation": validation, "contrast": contrast}
+    if n_test:   # drawn last, so a run without a test split gets the same pairs as before
+        tables["test"] = _table([_clean_pair(rng) for _ in range(n_test)], rng, shuffle=False, id_prefix="demo-test-")
+    return tables
 
 
 def _clean_pair(rng: np.random.Generator) -> dict:
@@ -77,7 +80,7 @@ def _ambiguous_pairs(rng: np.random.Generator, n: int, uses_per_word: int = 3) -
     return out
 
 
-def _table(rows: list[dict], rng: np.random.Generator, shuffle: bool) -> pd.DataFrame:
+def _table(rows: list[dict], rng: np.random.Generator, shuffle: bool, id_prefix: str = "demo-") -> pd.DataFrame:
     df = pd.DataFrame(rows)
     if shuffle:
         df = df.iloc[rng.permutation(len(df))]
@@ -88,7 +91,7 @@ def _table(rows: list[dict], rng: np.random.Generator, shuffle: bool) -> pd.Data
     for i in ids:  # the same text drawn twice gets two ids
         seen[i] = seen.get(i, 0) + 1
         unique.append(i if seen[i] == 1 else f"{i}-{seen[i]}")
-    df.insert(0, "example_id", [f"demo-{u[5:]}" for u in unique])
+    df.insert(0, "example_id", [f"{id_prefix}{u[5:]}" for u in unique])
     return df[["example_id", "premise", "hypothesis", "gold_label", "planted"]]
 
 
