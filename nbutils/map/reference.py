@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..data.pairs import columns_of, read_table
+from ..data.pairs import columns_of
 from ..errors import WorkbookError
-from ..paths import resolve_input
-from .regions import REGIONS, assign_regions_by_rank
-
-ID_COLUMNS = ("example_id", "id", "guid", "pairID")
-
+from .regions import assign_regions_by_rank, normalise_regions
+from .sources import covered, read_with_ids
 
 def from_train_column(train: pd.DataFrame) -> pd.DataFrame | None:
     """The published RoBERTa-large regions the training file carries (None when it carries none)."""
@@ -31,37 +28,15 @@ def from_train_column(train: pd.DataFrame) -> pd.DataFrame | None:
 
 
 def load_reference(path: str, train: pd.DataFrame) -> pd.DataFrame:
-    """example_id and region of a reference file, joined to this run's training pairs."""
-    source = str(resolve_input(path))
-    raw = read_table(resolve_input(path))
-    id_col = next((c for c in ID_COLUMNS if c in raw.columns), None)
-    if id_col is None:
-        raise WorkbookError(f"{source}: no id column; name one of {list(ID_COLUMNS)} (found {columns_of(raw)}).")
+    """example_id and region of a reference file's pairs that are training pairs of this run (read as notebook 03's maps are)."""
+    raw, source, ids = read_with_ids(path, train)
     if "region" in raw.columns:
-        ref = pd.DataFrame({"example_id": raw[id_col].astype(str), "region": raw["region"]})
+        ref = normalise_regions(pd.DataFrame({"example_id": ids, "region": raw["region"].to_numpy()}), source)
     elif {"confidence", "variability"} <= set(raw.columns):   # the original code's coordinates: the paper's ranking
-        ref = pd.DataFrame({"example_id": raw[id_col].astype(str), "region": assign_regions_by_rank(raw, 33.0).to_numpy()})
+        ref = pd.DataFrame({"example_id": ids, "region": assign_regions_by_rank(raw, 33.0).to_numpy()})
     else:
         raise WorkbookError(f"{source}: give a region column, or confidence and variability (found {columns_of(raw)}).")
-    ref = normalise_regions(ref, source)
-    given, ids = len(ref), set(train["example_id"].astype(str))
-    if not ref["example_id"].isin(ids).any() and "cartography_guid" in train.columns:
-        guid = train.dropna(subset=["cartography_guid"])
-        to_id = dict(zip(guid["cartography_guid"].astype("int64").astype(str), guid["example_id"]))
-        ref = ref.assign(example_id=ref["example_id"].str.replace(r"\.0$", "", regex=True).map(to_id)).dropna(subset=["example_id"])
-    if not ref["example_id"].isin(ids).any():
-        raise WorkbookError(f"{source}: none of its {given:,} ids is a training pair of this run (e.g. "
-                            f"{raw[id_col].iloc[0]!r}). Use the same ids as the training file, or the original code's guids "
-                            "with a training file that has a cartography_guid column.")
-    return ref[ref["example_id"].isin(ids)].drop_duplicates("example_id").reset_index(drop=True)
-
-
-def normalise_regions(ref: pd.DataFrame, source: str) -> pd.DataFrame:
-    names = ref["region"].astype(str).str.strip().str.lower().str.replace(r"[_ ]+", "-", regex=True)
-    unknown = sorted(set(names) - set(REGIONS))
-    if unknown:
-        raise WorkbookError(f"{source}: unknown region name(s) {unknown}; use {list(REGIONS)} (underscores are fine).")
-    return ref.assign(region=names.to_numpy())
+    return covered(ref, train, source, len(raw))[0]
 
 
 def agreement_table(run_map: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,15 @@ from ..labels import LABELS
 REGIONS = ("easy-to-learn", "ambiguous", "hard-to-learn", "other")
 
 
+def normalise_regions(table: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Region names as written elsewhere (Hard_to_learn, "easy to learn") in ours; an unknown name stops with the file."""
+    names = table["region"].astype(str).str.strip().str.lower().str.replace(r"[_ ]+", "-", regex=True)
+    unknown = sorted(set(names) - set(REGIONS))
+    if unknown:
+        raise WorkbookError(f"{source}: unknown region name(s) {unknown}; use {list(REGIONS)} (underscores are fine).")
+    return table.assign(region=names.to_numpy())
+
+
 @dataclass
 class Thresholds:
     """Region bounds; defaults are the mission's."""

@@ -25,7 +25,9 @@ from ..data.pairs import columns_of, read_table
 from ..errors import WorkbookError
 from ..paths import resolve_input, shown
 from ..train.dynamics import DynamicsMatrix, softmax
-from .reference import ID_COLUMNS, normalise_regions
+from .regions import normalise_regions
+
+ID_COLUMNS = ("example_id", "id", "guid", "pairID")
 
 EPOCH_FILE = re.compile(r"dynamics_epoch_(\d+)\.jsonl$")
 
@@ -106,23 +108,23 @@ def read_cartography_dynamics(folder: str | Path, train: pd.DataFrame) -> tuple[
 
 def read_coordinates(path: str | Path, train: pd.DataFrame) -> tuple[pd.DataFrame, Coverage]:
     """example_id, confidence, variability (and correctness, forgetfulness where given) of the covered training pairs."""
-    raw, source, ids = _read_with_ids(path, train)
+    raw, source, ids = read_with_ids(path, train)
     absent = [c for c in ("confidence", "variability") if c not in raw.columns]
     if absent:
         raise WorkbookError(f"{source}: no {' or '.join(absent)} column (found {columns_of(raw)}). A coordinates file needs "
                             "confidence and variability, as the original code's td_metrics.jsonl has; for regions only use regions:FILE.")
     kept = [c for c in ("confidence", "variability", "correctness", "forgetfulness") if c in raw.columns]
     table = raw.assign(example_id=ids)[["example_id", *kept]]
-    return _covered(table, train, source, len(raw))
+    return covered(table, train, source, len(raw))
 
 
 def read_regions(path: str | Path, train: pd.DataFrame) -> tuple[pd.DataFrame, Coverage]:
     """example_id and region of the covered training pairs."""
-    raw, source, ids = _read_with_ids(path, train)
+    raw, source, ids = read_with_ids(path, train)
     if "region" not in raw.columns:
         raise WorkbookError(f"{source}: no region column (found {columns_of(raw)}). Give an id and a region per line.")
     table = normalise_regions(pd.DataFrame({"example_id": ids, "region": raw["region"].to_numpy()}), source)
-    return _covered(table, train, source, len(raw))
+    return covered(table, train, source, len(raw))
 
 
 def _read_epoch(path: Path, epoch: int) -> pd.DataFrame:
@@ -146,7 +148,7 @@ def _read_epoch(path: Path, epoch: int) -> pd.DataFrame:
     return table.set_index("guid").sort_index()
 
 
-def _read_with_ids(path: str | Path, train: pd.DataFrame) -> tuple[pd.DataFrame, str, pd.Series]:
+def read_with_ids(path: str | Path, train: pd.DataFrame) -> tuple[pd.DataFrame, str, pd.Series]:
     """The file's rows and each row's example id of this run (None where it has none)."""
     file = resolve_input(path)
     raw, source = read_table(file), shown(file)
@@ -167,7 +169,7 @@ def _refuse_shared_ids(ours: pd.Series, source: str) -> None:
                             "Each pair once: use one kind of id.")
 
 
-def _covered(table: pd.DataFrame, train: pd.DataFrame, source: str, rows: int) -> tuple[pd.DataFrame, Coverage]:
+def covered(table: pd.DataFrame, train: pd.DataFrame, source: str, rows: int) -> tuple[pd.DataFrame, Coverage]:
     kept = table.dropna(subset=["example_id"]).reset_index(drop=True)
     return kept, _coverage(source, train, kept["example_id"], rows)
 
