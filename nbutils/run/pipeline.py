@@ -85,6 +85,8 @@ def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebo
     """The notebooks in order, under the run's lock; the manifest follows every step (interrupted too)."""
     import papermill as pm
 
+    from . import engine   # registers the engine that spaces out the executed notebook's writes
+
     run_name = params["run_name"]
     (out / "notebooks").mkdir(exist_ok=True)
     (out / "reports").mkdir(exist_ok=True)
@@ -133,7 +135,7 @@ def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebo
             with logged_kernel(kernel_log) as manager:
                 pm.execute_notebook(str(nb), str(target), parameters=notebook_parameters(params, declared[nb.stem], nb.stem, resume),
                                     cwd=str(paths.NOTEBOOKS_DIR), kernel_name="python3", progress_bar=False, log_output=True,
-                                    kernel_manager_class=manager)
+                                    kernel_manager_class=manager, engine_name=engine.NAME)
         except pm.PapermillExecutionError as err:
             if Running.stop_requested:   # the stop request interrupted the cell
                 _interrupted(entry, manifest, manifest_path, out, t0)

@@ -1,0 +1,51 @@
+"""papermill's engine, saving the executed notebook at most every few seconds instead of before and after every cell.
+
+papermill writes the whole executed notebook at each cell's start and end. Notebook 03 at full size holds its maps
+(about 25 MB), so those writes took 0.4-0.6 s each: a third of the notebook's time at 55,000 pairs
+(bench/bench_rehearsal.py). Here a cell's start or end writes only when SAVE_EVERY_S has passed since the last write;
+the end of the notebook, failed or not, always writes (papermill then writes the final notebook once more itself).
+"""
+from __future__ import annotations
+
+from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+NAME = "nbutils"
+SAVE_EVERY_S = 10.0
+
+
+class ThrottledSaves(NotebookExecutionManager):
+    """A notebook execution manager whose cell-by-cell writes are spaced SAVE_EVERY_S apart."""
+
+    finishing = False
+
+    def save(self, force: bool = False, **kwargs) -> None:
+        if force or self.finishing or (self.now() - self.last_save_time).total_seconds() >= SAVE_EVERY_S:
+            super().save(**kwargs)
+
+    def notebook_start(self, **kwargs) -> None:
+        super().notebook_start(**kwargs)
+        self.save(force=True)   # the notebook exists, parameters injected, before its first cell runs
+
+    def notebook_complete(self, **kwargs) -> None:
+        self.finishing = True   # the last write is never skipped
+        super().notebook_complete(**kwargs)
+
+
+class ThrottledEngine(NBClientEngine):
+    """nbclient execution, as papermill's default engine, with ThrottledSaves as its manager."""
+
+    @classmethod
+    def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                         autosave_cell_every=30, **kwargs):
+        nb_man = ThrottledSaves(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
+                                autosave_cell_every=autosave_cell_every)
+        nb_man.notebook_start()
+        try:
+            cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+        finally:
+            nb_man.cleanup_pbar()
+            nb_man.notebook_complete()
+        return nb_man.nb
+
+
+papermill_engines.register(NAME, ThrottledEngine)
