@@ -20,8 +20,9 @@ def render_html(notebook: Path, target: Path, title: str = "", params: dict | No
     from traitlets.config import Config
 
     node = nbformat.read(str(notebook), as_version=4)
-    node.metadata.pop("widgets", None)  # live widgets need a kernel; their saved state only bloats the report
-    nbformat.write(node, str(notebook))
+    if node.metadata.pop("widgets", None) is not None:  # live widgets need a kernel; their saved state only bloats the report
+        nbformat.write(node, str(notebook))
+    _drop_shown_twice(node)
     _replace_text(node, path_values(params or {}))
     c = Config()
     c.TagRemovePreprocessor.remove_input_tags = ("remove-input",)
@@ -32,6 +33,14 @@ def render_html(notebook: Path, target: Path, title: str = "", params: dict | No
     body, _ = exporter.from_notebook_node(node, resources={"metadata": {"name": title or notebook.stem}})
     target.write_text(body, encoding="utf-8")
     return target
+
+
+def _drop_shown_twice(node) -> None:
+    """Plotly's JSON output beside its HTML: the report shows the HTML; copying the JSON (60,000 points of lists) took seconds."""
+    for cell in node.cells:
+        for out in cell.get("outputs", []):
+            if "text/html" in out.get("data", {}):
+                out["data"].pop("application/vnd.plotly.v1+json", None)
 
 
 def _replace_text(node, replacements: dict[str, str]) -> None:
