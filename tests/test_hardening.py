@@ -1,6 +1,8 @@
 """Bad values, faults and unfamiliar files: one clear message each, or it works."""
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import os
 import subprocess
@@ -234,7 +236,8 @@ def test_premise_text_shows_as_written_in_both_maps_hover(tmp_path):
     page = write_datamap_html(t, Thresholds(), tmp_path / "m.html").read_text()
     start = page.index("const D = {") + len("const D = ")
     data = json.loads(page[start:page.index("\n", start)].rstrip(";"))
-    assert "P: &lt;a href=\"https://example.org\"&gt;click&lt;/a&gt; &amp; more" in data["hover"][0]
+    hover = gzip.decompress(base64.b64decode(data["hover_gz"])).decode().split("\n")
+    assert "P: &lt;a href=\"https://example.org\"&gt;click&lt;/a&gt; &amp; more" in hover[0] and len(hover) == 2
     from nbutils.map.widget import map_widget
     live = map_widget(t, Thresholds(), "hover", sample_points=100)
     assert "P: &lt;a href=\"https://example.org\"&gt;click&lt;/a&gt; &amp; more" in live.data["hover"][0]

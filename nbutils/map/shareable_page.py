@@ -5,8 +5,8 @@ Thresholds can be set in the address, so a link carries a choice:
 client-side over compact arrays); the scatter draws a stratified sample with hover text. The page is the browser's
 map component (nbutils/map/datamap_component.js, which the live JupyterLab map uses too) with the data inlined: the
 coloured points are painted on a canvas under Plotly's transparent plot area (a recolour repaints it: tens of ms at
-550k pairs, where re-plotting Plotly's WebGL trace took hundreds); Plotly keeps the axes, zoom and hover. Ids are
-stored gzip'd. `window.__datamap` is the component's handle (tests read `codesFor(thresholds)`).
+550k pairs, where re-plotting Plotly's WebGL trace took hundreds); Plotly keeps the axes, zoom and hover. Ids and
+hover text are stored gzip'd. `window.__datamap` is the component's handle (tests read `codesFor(thresholds)`).
 Element ids the page exposes (tests and scripts read them): `count-<region>-<label|total>`, `slider-<bound>`.
 """
 from __future__ import annotations
@@ -39,11 +39,13 @@ D.gold = unpack(D.gold, Uint8Array);
 for (const kv of location.hash.replace(/^#/, "").split("&")) {
   const [k, v] = kv.split("="); if (k in D.thresholds && !isNaN(parseFloat(v))) D.thresholds[k] = parseFloat(v);
 }
-async function exampleIds() {  // gzip'd in the page (ids are most of its size), unpacked on the first download
-  if (!D.idList) {
-    const gz = Uint8Array.from(atob(D.ids_gz), ch => ch.charCodeAt(0));
-    D.idList = (await new Response(new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"))).text()).split("\n");
-  }
+async function gunzipLines(packed) {  // base64 of gzip'd lines, as write_datamap_html packs them
+  const gz = Uint8Array.from(atob(packed), ch => ch.charCodeAt(0));
+  return (await new Response(new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"))).text()).split("\n");
+}
+D.hover = await gunzipLines(D.hover_gz);   // hover text is gzip'd too: at 60,000 drawn points it was a third of the page
+async function exampleIds() {  // unpacked on the first download
+  if (!D.idList) D.idList = await gunzipLines(D.ids_gz);
   return D.idList;
 }
 const keepInAddress = t => history.replaceState(null, "", "#" + Object.entries(t).map(([k, v]) => k + "=" + v).join("&"));
@@ -51,6 +53,11 @@ window.__datamap = mount(document.getElementById("datamap"), D, {countsInBrowser
   mapId: "map", onThresholds: keepInAddress});
 keepInAddress(D.thresholds);
 </script></body></html>"""
+
+
+def gzip_lines(lines) -> str:
+    """Text lines gzip'd and base64'd: the page's ids and hover text, unpacked in the browser (gunzipLines)."""
+    return base64.b64encode(gzip.compress("\n".join(lines).encode(), 6)).decode()
 
 
 def write_datamap_html(table: pd.DataFrame, thresholds: Thresholds, path: Path, sample_points: int = 25_000,
@@ -69,8 +76,8 @@ def write_datamap_html(table: pd.DataFrame, thresholds: Thresholds, path: Path, 
                                              shown["confidence"], shown["variability"], correctness_text(shown))]
     data = {"confidence": b64(table["confidence"].to_numpy(np.float32)), "variability": b64(table["variability"].to_numpy(np.float32)),
             "gold": b64(table["gold_label"].to_numpy(np.uint8)),
-            "ids_gz": base64.b64encode(gzip.compress("\n".join(table["example_id"].astype(str)).encode(), 6)).decode(),
-            "drawn": shown.index.tolist(), "hover": hover, "thresholds": thresholds.as_dict(), **legend()}
+            "ids_gz": gzip_lines(table["example_id"].astype(str)), "drawn": shown.index.tolist(),
+            "hover_gz": gzip_lines(h.replace("\n", " ") for h in hover), "thresholds": thresholds.as_dict(), **legend()}
     page = (TEMPLATE.replace("__PLOTLY__", get_plotlyjs()).replace("__TITLE__", html.escape(title))
             .replace("__N__", f"{len(table):,}").replace("__DRAWN__", f"{len(shown):,}")
             .replace("__COMPONENT__", component_source())
