@@ -28,6 +28,7 @@ import pandas as pd
 
 from .. import paths
 from ..errors import WorkbookError
+from ..data.pairs import ids_in
 from ..train.dynamics import read_matrix
 from .metrics import compute_metrics
 from .reference import from_train_column
@@ -199,7 +200,7 @@ def _run_metrics(name: str, train: pd.DataFrame, first_points: int, own: bool) -
     else:
         raise WorkbookError(f"{paths.shown(folder)} holds no dynamics" + ("" if own else f" and run {name!r} has no datamap.parquet")
                             + (": run notebook 02 first." if own else ": run its notebooks 02 and 03, or copy its outputs folder here."))
-    unknown = ~metrics["example_id"].isin(set(train["example_id"]))
+    unknown = ~ids_in(metrics["example_id"], train["example_id"])
     if own and unknown.any():
         raise WorkbookError(f"{int(unknown.sum())} dynamics ids are not in the run's train split: the dynamics come from "
                             "another run. Retrain (notebook 02) for this run.")

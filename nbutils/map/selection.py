@@ -21,6 +21,7 @@ import pandas as pd
 import yaml
 
 from .. import paths
+from ..data.pairs import ids_in
 from ..errors import WorkbookError
 from .regions import Thresholds
 
@@ -58,7 +59,7 @@ def read_selection(run_name: str, train_ids: pd.Series, source: str = "parameter
         raise WorkbookError(f"{paths.shown(path)} is missing: {how} for run {run_name!r} first"
                             + (", or retrain on notebook 03's parameters (selection=parameters)." if source == "saved" else "."))
     sel = pd.read_parquet(path)
-    unknown = ~sel["example_id"].isin(set(train_ids))
+    unknown = ~ids_in(sel["example_id"], train_ids)
     if unknown.any():
         raise WorkbookError(f"{paths.shown(path)}: {int(unknown.sum()):,} of {len(sel):,} ids are not in run {run_name!r}'s train split "
                             f"(e.g. {sel['example_id'][unknown].iloc[0]!r}); the selection comes from another run. Redo notebook 03.")

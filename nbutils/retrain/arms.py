@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.pairs import ids_in
 from ..errors import WorkbookError
 from ..paths import resolve_model_path
 from ..train.config import TrainConfig
@@ -109,7 +110,7 @@ def paper_pairs(map_table: pd.DataFrame, percent: float) -> tuple[pd.DataFrame, 
 
 def with_as_many_others(chosen: pd.DataFrame, map_table: pd.DataFrame, seed: int) -> pd.DataFrame:
     """The chosen pairs plus as many other mapped pairs, drawn uniformly (their labels as they come), shuffled together."""
-    others = map_table[~map_table["example_id"].isin(set(chosen["example_id"]))]
+    others = map_table[~ids_in(map_table["example_id"], chosen["example_id"])]
     if len(others) < len(chosen):
         raise WorkbookError(f"paper_mixed adds as many other pairs as the paper arm's {len(chosen):,}; the map has {len(others):,} "
                             "others. Lower paper_percent below 50.")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import paths
-from ..data.pairs import stratified_sample
+from ..data.pairs import ids_in, stratified_sample
 from ..errors import WorkbookError
 from ..labels import LABELS
 
@@ -71,7 +71,7 @@ def region_weights(regions: pd.Series, weights: dict[str, float]) -> np.ndarray:
 
 def held_back(selection: pd.DataFrame, mix: pd.DataFrame, per_region: int, seed: int) -> dict[str, pd.DataFrame]:
     """Selected pairs NOT in the mix, up to per_region of each region, to watch for forgetting."""
-    rest = selection[~selection["example_id"].isin(set(mix["example_id"]))]
+    rest = selection[~ids_in(selection["example_id"], mix["example_id"])]
     return {r: g.sample(n=min(per_region, len(g)), random_state=seed) for r, g in rest.groupby("region") if r in MIX_REGIONS and len(g)}
 
 
