@@ -86,13 +86,18 @@ def run_all_cells(base: str, token: str, notebook: str, started_text: str, done_
         return "\n".join(page.locator(".jp-OutputArea-output").all_inner_texts())
 
 
-def open_and_run_all(page, base: str, token: str, notebook: str, ready, timeout_ms: int) -> None:
-    """Open the notebook and run every cell until `ready` (a locator) shows; a stalled Run All is restarted twice."""
+def open_and_run_all(page, base: str, token: str, notebook: str, ready, timeout_ms: int) -> tuple[float, float]:
+    """Open the notebook and run every cell until `ready` (a locator) shows; a stalled Run All is restarted twice.
+
+    Returns (seconds from the page load to the kernel idle, time.perf_counter() of the Run All that took)."""
+    t0 = time.perf_counter()
     page.goto(f"{base}/lab/tree/{notebook}?token={token}", timeout=timeout_ms)
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_ms)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_ms)
+    opened = time.perf_counter() - t0
     page.wait_for_timeout(3000)  # the kernel reports idle a moment before its session settles
     for attempt in range(3):
+        started = time.perf_counter()
         if attempt == 0:
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
@@ -102,7 +107,7 @@ def open_and_run_all(page, base: str, token: str, notebook: str, ready, timeout_
             page.locator(".jp-Dialog-button.jp-mod-accept").click()
         try:
             ready.first.wait_for(timeout=timeout_ms // 3)
-            return
+            return opened, started
         except Exception:
             if attempt == 2:
                 raise
