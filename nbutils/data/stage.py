@@ -17,7 +17,8 @@ from .splits import write_splits
 
 def run_stage(run_name: str, *, train_file: str, validation_file: str, test_file: str = "",
                    contrast_files: list[str] | None = None, limit_train: int = 0, limit_validation: int = 0,
-                   demo_train_size: int = 4000, demo_validation_size: int = 600, demo_test_size: int = 0, seed: int = 42, column_map: dict[str, str] | None = None,
+                   demo_train_size: int = 4000, demo_validation_size: int = 600, demo_test_size: int = 0, seed: int = 42,
+                   column_map: dict[str, str] | None = None,
                    generated_contrast_size: int = 600, selection_pairs: int = 1000, plant_noise: float = 0.0) -> dict:
     """Load every split named, hold out the model-selection slice, sample to the limits, write them into the run.
 
@@ -27,7 +28,8 @@ def run_stage(run_name: str, *, train_file: str, validation_file: str, test_file
     noise.check_share(plant_noise)
     sources = {"train": train_file, "validation": validation_file, "test": test_file}
     limits = {"train": 0, "validation": limit_validation, "test": 0}   # train: the slice comes out before the limit
-    demo = make_demo(n_train=demo_train_size, n_validation=demo_validation_size, n_test=demo_test_size, seed=seed) if "demo" in (*sources.values(), *(contrast_files or [])) else {}
+    wanted = "demo" in (*sources.values(), *(contrast_files or []))
+    demo = make_demo(n_train=demo_train_size, n_validation=demo_validation_size, n_test=demo_test_size, seed=seed) if wanted else {}
     tables, reports = {}, {}
     for split, source in sources.items():
         if not source:

@@ -19,6 +19,7 @@ from ..errors import WorkbookError
 from .regions import assign_regions_by_rank, normalise_regions
 from .sources import covered, read_with_ids
 
+
 def from_train_column(train: pd.DataFrame) -> pd.DataFrame | None:
     """The published RoBERTa-large regions the training file carries (None when it carries none)."""
     if "roberta_region" not in train.columns or train["roberta_region"].isna().all():

@@ -1,7 +1,7 @@
 """papermill's engine, saving the executed notebook at most every few seconds instead of before and after every cell.
 
-papermill writes the whole executed notebook at each cell's start and end. Notebook 03 at full size holds its maps
-(about 25 MB), so those writes took 0.4-0.6 s each: a third of the notebook's time at 55,000 pairs
+papermill writes the whole executed notebook at each cell's start and end. Notebook 03 holds its maps (25.7-27.8 MB
+from 55,000 pairs up), so those writes took 0.6-1 s each: more than half of the notebook's time
 (bench/bench_rehearsal.py). Here a cell's start or end writes only when SAVE_EVERY_S has passed since the last write;
 the end of the notebook, failed or not, always writes (papermill then writes the final notebook once more itself).
 """
