@@ -15,6 +15,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from ..errors import WorkbookError
+from ..paths import shown
 
 
 @contextmanager
@@ -28,10 +29,17 @@ def run_lock(folder: Path):
         raise WorkbookError(f"run {folder.name!r} is in use by another process (pid {holder.get('pid', '?')}, "
                             f"`{holder.get('command', '?')}`, since {holder.get('since', '?')}). Wait for it to finish, "
                             "or give this one another --run-name.") from None
-    owner.write_text(json.dumps({"pid": os.getpid(), "command": " ".join(sys.argv),
+    owner.write_text(json.dumps({"pid": os.getpid(), "command": command_line(sys.argv),
                                  "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}))
     try:
         yield
     finally:
         owner.unlink(missing_ok=True)
         lock.release()
+
+
+def command_line(argv: list[str]) -> str:
+    """The holder's command as it was typed (`python -m nbutils run ...`), not as this machine's folders spell it."""
+    first = Path(argv[0]) if argv else Path("?")
+    head = "python -m nbutils" if (first.name, first.parent.name) == ("__main__.py", "nbutils") else shown(first)
+    return " ".join([head, *argv[1:]])
