@@ -57,3 +57,5 @@ def test_parameters_left_at_their_defaults_take_the_runs_recorded_values(outputs
     assert adopted == {"retrain_size": 600, "seed": 7}, "learning_rate was changed in the cell (default 1e-3): kept"
     assert namespace == {"run_name": "r", "retrain_size": 600, "learning_rate": 0.002, "seed": 7, "batch_size": 32}
     assert run_settings({"run_name": "never-run", "retrain_size": 3000}, "04_retrain") == {}
+    as_papermill_gives = {"run_name": "r", "retrain_size": 600, "learning_rate": 0.01, "seed": 7, "batch_size": 32}
+    assert run_settings(as_papermill_gives, "04_retrain") == {} and as_papermill_gives["retrain_size"] == 600

@@ -42,9 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--out", required=True, help="the .jsonl file to write")
     args = ap.parse_args(argv)
-    from transformers.utils import logging as hf_logging
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
+    if args.command in ("train", "evaluate"):   # the commands that load models here; the rest never import transformers
+        from transformers.utils import logging as hf_logging
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
     try:
         if args.command == "run":
             return _run(args)
