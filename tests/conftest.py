@@ -10,6 +10,12 @@ import pytest
 
 from nbutils.paths import PROJECT_ROOT, SHARED_DATA_DIR
 
+# `make test` runs the suite on every core (pytest-xdist). Two torch processes that each take every core slow each other
+# up to tenfold, so each worker and every process it starts (runner, kernels, torchrun) computes on one thread.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+
 
 # The real SNLI files the tests read (../shared/data; NBUTILS_SHARED_DATA names another folder). A clone with nothing
 # beside it skips the tests that need them, under one line at the end; where the folder exists they must all run.
@@ -42,10 +48,12 @@ def shared_file_problem(folder) -> str:
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test that needs the demo pipeline's run is slow: make test-fast (-m "not slow") leaves it out."""
+    """A test that needs the demo pipeline's run is slow: make test-fast (-m "not slow") leaves it out. Under xdist
+    (--dist loadgroup) every such test goes to one worker, so the run is made once, not once per worker."""
     for item in items:
         if "demo_run" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group("demo_run"))
 
 
 def pytest_configure(config):
@@ -87,6 +95,29 @@ def outputs(tmp_path, monkeypatch):
     """Runs write under a temporary outputs root (nbutils.paths honours NBUTILS_OUTPUTS)."""
     monkeypatch.setenv("NBUTILS_OUTPUTS", str(tmp_path / "outputs"))
     return tmp_path / "outputs"
+
+
+@pytest.fixture
+def entry_point(capsys, monkeypatch):
+    """`python -m nbutils ARGS` through its entry point in this process: the same messages and exit code, without an
+    interpreter start (3 s). Logging starts as in a fresh process; an exception main() lets through fails the test."""
+    import logging
+
+    from nbutils.run.cli import main
+    log = logging.getLogger("papermill")   # an earlier in-process run installed its line handler
+    for name, fresh in (("handlers", []), ("propagate", True), ("level", logging.NOTSET)):
+        monkeypatch.setattr(log, name, fresh)
+
+    def call(*args: str, outputs=None) -> subprocess.CompletedProcess:
+        if outputs is not None:
+            monkeypatch.setenv("NBUTILS_OUTPUTS", str(outputs))
+        try:
+            code = main(list(args))
+        except SystemExit as exit:   # argparse's own usage errors
+            code = exit.code
+        captured = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, captured.out, captured.err)
+    return call
 
 
 def runner(*args: str, env: dict) -> subprocess.CompletedProcess:

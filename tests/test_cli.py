@@ -1,19 +1,25 @@
-"""Bad input on the command line ends in one clear message and a non-zero exit, within seconds."""
+"""Bad input on the command line ends in one clear message and a non-zero exit, within seconds.
+
+The messages are checked through the command line's own entry point in this process (`main`, what `python -m nbutils`
+calls; an exception it does not turn into a message fails the test); test_data_check_fails_on_an_invalid_file runs the
+real `python -m nbutils` process, so its exit code is checked end to end too."""
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import pytest
 
 from nbutils.paths import PROJECT_ROOT
 
 
-def run(*args: str, env_extra: dict | None = None) -> tuple[int, str, float]:
-    t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-m", "nbutils", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stderr + p.stdout, time.perf_counter() - t0
+@pytest.fixture
+def run(entry_point, outputs):
+    """`python -m nbutils ARGS` through its entry point here (tests/conftest.py): (exit code, everything printed)."""
+    def call(*args: str) -> tuple[int, str]:
+        p = entry_point(*args)
+        return p.returncode, p.stderr + p.stdout
+    return call
 
 
 @pytest.mark.parametrize("args,message", [
@@ -31,22 +37,22 @@ def run(*args: str, env_extra: dict | None = None) -> tuple[int, str, float]:
     (["run", "--profile", "snli"], "cannot reach the Hugging Face hub"),
     (["train", "-p", "model=pkg:no_such_model_package"], "package 'no_such_model_package' is not installed"),
 ])
-def test_bad_input_is_one_clear_message(args, message, monkeypatch):
+def test_bad_input_is_one_clear_message(args, message, monkeypatch, run):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # as on our machines: the hub is out of reach
-    code, out, _ = run(*args)
+    code, out = run(*args)
     assert code == 2
     assert message in out
     assert "Traceback" not in out
 
 
-def test_data_check_reports_the_validation_split(shared_data):
-    code, out, _ = run("data", "check", str(shared_data / "snli_validation/snli_validation.jsonl.gz"))
+def test_data_check_reports_the_validation_split(shared_data, run):
+    code, out = run("data", "check", str(shared_data / "snli_validation/snli_validation.jsonl.gz"))
     assert code == 0
     assert "9,842 pairs kept" in out and "3,329 entailment, 3,235 neutral, 3,278 contradiction" in out
 
 
-def test_data_check_counts_perturbations_and_joins(shared_data):
-    code, out, _ = run("data", "check", str(shared_data / "counterfactual_snli/dev.jsonl"),
+def test_data_check_counts_perturbations_and_joins(shared_data, run):
+    code, out = run("data", "check", str(shared_data / "counterfactual_snli/dev.jsonl"),
                        "--join", str(shared_data / "snli_validation/snli_validation.jsonl.gz"))
     assert code == 0
     assert "perturbations: 400 revised_premise, 400 revised_hypothesis, 200 original" in out
@@ -56,8 +62,9 @@ def test_data_check_counts_perturbations_and_joins(shared_data):
 def test_data_check_fails_on_an_invalid_file(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"premise": "A", "hypothesis": "B", "label": 0}\nnot json\n')
-    code, out, _ = run("data", "check", str(bad))
-    assert code == 1 and "line 2: not valid JSON" in out
+    p = subprocess.run([sys.executable, "-m", "nbutils", "data", "check", str(bad)], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 1 and "line 2: not valid JSON" in p.stdout + p.stderr
 
 
 def test_train_command_sees_the_notebook_defaults():
@@ -81,9 +88,8 @@ def test_yaml_1_2_numbers_and_words():
     assert isinstance(params["epochs"], float), "an int where the notebook declares a float is read as one"
 
 
-def test_a_map_source_that_cannot_be_joined_stops_the_run_before_anything_trains(tmp_path, outputs, monkeypatch):
+def test_a_map_source_that_cannot_be_joined_stops_the_run_before_anything_trains(tmp_path, outputs, run):
     """Read against the training file's pairs in the preflight: one message, no run folder, nothing trained."""
-    import os
     train = tmp_path / "train.csv"
     train.write_text("premise,hypothesis,label\n" + "".join(f"A man number {i} runs.,A person moves.,{i % 3}\n" for i in range(30)))
     (tmp_path / "regions.csv").write_text("example_id,region\nsomewhere-else-1,ambiguous\nsomewhere-else-2,hard_to_learn\n")
@@ -94,8 +100,6 @@ def test_a_map_source_that_cannot_be_joined_stops_the_run_before_anything_trains
              "reference": "carry no roberta_region column",
              "coordinates": "use run, run:<run name>, cartography:<folder>"}
     for source, message in cases.items():
-        p = subprocess.run([sys.executable, "-m", "nbutils", "run", "--run-name", "mapcheck", "-p", f"train_file={train}",
-                            "-p", f"map_source={source}"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
-                           env={**os.environ, "NBUTILS_OUTPUTS": str(outputs)})
-        assert p.returncode == 2 and message in p.stderr, (source, p.stderr[-2000:])
-        assert "Traceback" not in p.stderr and not (outputs / "mapcheck" / "dynamics").exists()
+        code, out = run("run", "--run-name", "mapcheck", "-p", f"train_file={train}", "-p", f"map_source={source}")
+        assert code == 2 and message in out, (source, out[-2000:])
+        assert not (outputs / "mapcheck" / "dynamics").exists()

@@ -244,11 +244,18 @@ def _first_line(text: str) -> str:
     return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
 
 
+class _Stderr(logging.StreamHandler):
+    """A handler on sys.stderr as it is when a line comes, not as it was when the first run started (a caller that
+    swaps it, as pytest's capture or a notebook cell does, would otherwise leave the handler on a closed stream)."""
+
+    stream = property(lambda self: sys.stderr, lambda self, value: None)
+
+
 def _log_to_stderr() -> None:
     """Stream what the notebooks print (papermill's log_output) as plain lines."""
     log = logging.getLogger("papermill")
     if not log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _Stderr()
         handler.setFormatter(logging.Formatter("    %(message)s"))
         handler.addFilter(lambda r: not r.getMessage().startswith(("Executing Cell", "Ending Cell", "Executing notebook", "Working directory")))
         log.addHandler(handler)
