@@ -1,5 +1,10 @@
 """A demo run killed with SIGKILL (runner and kernel) at each point of tests/support/killpoints, then one --resume:
-it finishes, keeps what was done, and ends with the same results as a run never killed. Slow: about a minute a point."""
+it finishes, keeps what was done, and ends with the same results as a run never killed. Slow: about a minute a point.
+
+The first point kills a run started from nothing. Each later point's run starts where the uninterrupted run stood when
+the point's notebook began (its earlier notebooks' files and manifest entries: support.kills.as_it_started) and goes
+on with --resume, so the notebooks before the kill are not run again for every point; the kill, the state it leaves
+and the one --resume after it are the same as in a run from the start."""
 from __future__ import annotations
 
 import filecmp
@@ -12,7 +17,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from support.kills import POINTS, manifest, redone_seconds, run  # noqa: E402
+from support.kills import POINTS, as_it_started, manifest, redone_seconds, run  # noqa: E402
 
 from nbutils.retrain.arms import WEIGHT_FILES  # noqa: E402
 
@@ -34,11 +39,16 @@ def _complete_model(folder: Path) -> bool:
     return any((folder / w).exists() for w in WEIGHT_FILES) and (folder / "model_choice.json").exists() and (folder / "config.json").exists()
 
 
+@pytest.mark.xdist_group("kill_resume")   # one worker: the uninterrupted run is made once
 @pytest.mark.parametrize("point", POINTS)
 def test_a_kill_at_any_point_is_finished_by_one_resume(whole, point, tmp_path):
     out = tmp_path
     out.mkdir(exist_ok=True)
-    killed = run(out, "killed", kill_at=point)
+    if point == POINTS[0]:
+        killed = run(out, "killed", kill_at=point)
+    else:
+        as_it_started(whole, "whole", out, "killed", point)
+        killed = run(out, "killed", "--resume", kill_at=point)
     assert killed.returncode == -signal.SIGKILL, f"the runner was not killed at {point}: {killed.stderr[-2000:]}"
     assert (out / "killed.killed").read_text() == point
     before = manifest(out, "killed")
