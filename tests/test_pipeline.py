@@ -270,8 +270,13 @@ def test_notebook_04_opened_in_jupyterlab_takes_the_runs_settings(demo_run, tmp_
     from support.labdriver import jupyter_lab, run_all_cells
     outputs = tmp_path / "outputs"
     run = shutil.copytree(demo_run[0], outputs / "ci", ignore=shutil.ignore_patterns("checkpoints"))
-    recorded = json.loads((run / "manifest.json").read_text())["parameters"]
-    made_by_run = pd.read_parquet(run / "retrain_set.parquet")
+    # the copy's record names two of the run's arms (the notebook's own default names three): the notebook must take the
+    # recorded arms and retraining size, and redraw exactly the sets the run drew for them
+    record = json.loads((run / "manifest.json").read_text())
+    record["parameters"]["arms"] = ["selected", "random"]
+    (run / "manifest.json").write_text(json.dumps(record))
+    recorded = record["parameters"]
+    made_by_run = pd.read_parquet(run / "retrain_set.parquet").query("arm in @recorded['arms']").reset_index(drop=True)
     (run / "retrain_set.parquet").unlink()
     (run / "retrain_summary.json").unlink()
     nb = nbformat.read(PROJECT_ROOT / "notebooks" / "04_retrain.ipynb", as_version=4)
@@ -303,7 +308,9 @@ def test_from_04_retrains_on_a_selection_saved_from_the_live_map_and_resume_noti
     batch = pd.read_parquet(run / "selection.parquet")
     assert 0 < len(saved) < len(batch)
     env = {**os.environ, "NBUTILS_OUTPUTS": str(outputs)}
-    cmd = [sys.executable, "-m", "nbutils", "run", "--profile", "demo", "--run-name", "ci"]
+    # the selected arm and its control are what a saved selection changes; the paper arms and 1,000 resamples are not
+    cmd = [sys.executable, "-m", "nbutils", "run", "--profile", "demo", "--run-name", "ci", "-p", "arms=[selected, random]",
+           "-p", "bootstrap_samples=200"]
     first = subprocess.run([*cmd, "--from", "04", "-p", "selection=saved"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert first.returncode == 0, first.stderr[-3000:]
     assert "[03_data_map] done earlier, skipped (--resume)" in first.stderr and "[04_retrain] running" in first.stderr
@@ -359,8 +366,11 @@ def test_a_map_made_elsewhere_in_the_original_format_is_drawn_selected_from_and_
         lines = [line for line in epoch_file.read_text().splitlines() if json.loads(line)["guid"] in keep]
         epoch_file.write_text("\n".join(lines) + "\n")
     arms = "[selected, random, paper, paper_random, paper_mixed, paper_mixed_random]"
+    # every arm that draws from the map, at the smallest settings that still draw them: a tenth of the map for the paper
+    # arms, one round, no rewrites, 200 resamples (the claim is where the pairs come from, not how well the arms do)
+    small = ["-p", "paper_percent=10", "-p", "rounds=1", "-p", "augment_count=0", "-p", "bootstrap_samples=200"]
     p = subprocess.run([sys.executable, "-m", "nbutils", "run", "--profile", "demo", "--run-name", "ci", "--resume",
-                        "-p", f"map_source=cartography:{folder.parent}", "-p", f"arms={arms}"], cwd=PROJECT_ROOT,
+                        "-p", f"map_source=cartography:{folder.parent}", "-p", f"arms={arms}", *small], cwd=PROJECT_ROOT,
                        env={**os.environ, "NBUTILS_OUTPUTS": str(outputs)}, capture_output=True, text=True, timeout=900)
     assert p.returncode == 0, p.stderr[-3000:]
     assert "[02_train_dynamics] done earlier, skipped (--resume)" in p.stderr and "[03_data_map] reruns" in p.stderr
@@ -380,7 +390,7 @@ def test_a_map_made_elsewhere_in_the_original_format_is_drawn_selected_from_and_
     table.loc[table["region"] == "other", ["example_id", "region"]].head(500).pipe(
         lambda other: pd.concat([table.loc[table["region"] != "other", ["example_id", "region"]], other])).to_csv(tmp_path / "regions.csv", index=False)
     p = subprocess.run([sys.executable, "-m", "nbutils", "run", "--profile", "demo", "--run-name", "ci", "--resume",
-                        "-p", f"map_source=regions:{tmp_path / 'regions.csv'}", "-p", "arms=[paper, paper_random]"], cwd=PROJECT_ROOT,
+                        "-p", f"map_source=regions:{tmp_path / 'regions.csv'}", "-p", "arms=[paper, paper_random]", *small], cwd=PROJECT_ROOT,
                        env={**os.environ, "NBUTILS_OUTPUTS": str(outputs)}, capture_output=True, text=True, timeout=900)
     assert p.returncode == 0, p.stderr[-3000:]
     report = (run / "reports" / "03_data_map.html").read_text()

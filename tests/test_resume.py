@@ -57,22 +57,35 @@ def test_kill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     assert resumed.returncode == 0
 
 
-def test_resume_refuses_another_runs_checkpoints(tmp_path):
-    env = {**os.environ, "NBUTILS_OUTPUTS": str(tmp_path)}
-    base = [sys.executable, "-m", "nbutils", "train", "--profile", "demo", "-p", "demo_train_size=300", "-p", "selection_pairs=100", "-p", "epochs=2",
-            "--run-name", "r"]
-    assert subprocess.run(base, cwd=PROJECT_ROOT, env=env, capture_output=True, timeout=600).returncode == 0
+SMALL = [sys.executable, "-m", "nbutils", "train", "--profile", "demo", "-p", "demo_train_size=300", "-p", "selection_pairs=100",
+         "-p", "epochs=2", "--run-name", "r"]
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    """One finished 300-pair, 2-epoch run; each refusal test resumes its own copy with other settings."""
+    out = tmp_path_factory.mktemp("outputs")
+    p = subprocess.run(SMALL, cwd=PROJECT_ROOT, env={**os.environ, "NBUTILS_OUTPUTS": str(out)}, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    return out / "r"
+
+
+def _copy(run, tmp_path) -> tuple[dict, list[str]]:
+    import shutil
+    shutil.copytree(run, tmp_path / "r")
+    return {**os.environ, "NBUTILS_OUTPUTS": str(tmp_path)}, SMALL
+
+
+def test_resume_refuses_another_runs_checkpoints(small_run, tmp_path):
+    env, base = _copy(small_run, tmp_path)
     p = subprocess.run([*base, "-p", "resume=true", "-p", "max_length=32"], cwd=PROJECT_ROOT, env=env, capture_output=True,
                        text=True, timeout=600)
     assert p.returncode == 2 and "cannot resume from" in p.stderr and "max_length" in p.stderr
 
 
-def test_changed_training_settings_refuse_to_resume(tmp_path):
+def test_changed_training_settings_refuse_to_resume(small_run, tmp_path):
     """A resume with another learning rate or number of epochs would train something else under the same name."""
-    env = {**os.environ, "NBUTILS_OUTPUTS": str(tmp_path)}
-    base = [sys.executable, "-m", "nbutils", "train", "--profile", "demo", "-p", "demo_train_size=300", "-p", "selection_pairs=100",
-            "-p", "epochs=2", "--run-name", "r"]
-    assert subprocess.run(base, cwd=PROJECT_ROOT, env=env, capture_output=True, timeout=600).returncode == 0
+    env, base = _copy(small_run, tmp_path)
     p = subprocess.run([*base, "-p", "resume=true", "-p", "learning_rate=0.01"], cwd=PROJECT_ROOT, env=env, capture_output=True,
                        text=True, timeout=600)
     assert p.returncode == 2 and "cannot resume from" in p.stderr and "learning_rate" in p.stderr
