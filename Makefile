@@ -28,12 +28,15 @@ system-test:
 run: venv system-run
 	$(PY) -m nbutils run --profile $(PROFILE) $(ARGS)
 
+# Every core (at most 4) runs tests; the tests on the shared demo run stay on one worker (tests/conftest.py).
+XDIST := -n auto --maxprocesses=4 --dist loadgroup
+
 test: venv system-test
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q $(XDIST) tests
 
 # Every test but the browser, notebook and pipeline ones (marked slow): the contributor's loop, a few minutes on 2 cores.
 test-fast: venv system-run
-	$(PY) -m pytest -q -m "not slow" tests
+	$(PY) -m pytest -q $(XDIST) -m "not slow" tests
 
 lab: venv system-run
 	.venv/bin/jupyter lab notebooks/
