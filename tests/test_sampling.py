@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from nbutils.retrain.sampler import RegionBalancedBatchSampler
 
@@ -56,3 +57,14 @@ def test_any_region_sizes_give_every_index_once_and_batches_of_the_right_size():
                 for b in batches:
                     for region, n in zip(("ambiguous", "hard-to-learn", "easy-to-learn"), sizes):
                         assert abs((regions[b] == region).sum() - n / len(regions) * len(b)) < 2, (sizes, batch_size, region)
+
+
+def test_the_notebooks_preview_shows_each_batch_once_however_few():
+    """Notebook 04 shows the first three and last two batches; a set of two batches (300 pairs, batch 256) is shown whole."""
+    from nbutils.retrain.sampler import batch_composition, first_and_last
+    mix = pd.DataFrame({"region": ["ambiguous"] * 150 + ["hard-to-learn"] * 75 + ["easy-to-learn"] * 75})
+    two = batch_composition(mix, 256)
+    assert len(two) == 2 and first_and_last(two).index.tolist() == [0, 1]
+    many = batch_composition(mix, 16)
+    assert first_and_last(many).index.tolist() == [0, 1, 2, len(many) - 2, len(many) - 1]
+    assert first_and_last(many).sum().sum() == 3 * 16 + many.iloc[-2:].sum().sum()

@@ -41,3 +41,9 @@ def batch_composition(mix: pd.DataFrame, batch_size: int, seed: int = 42) -> pd.
     regions = mix["region"].to_numpy()
     rows = [pd.Series(regions[b]).value_counts().rename(k) for k, b in enumerate(RegionBalancedBatchSampler(regions, batch_size, seed))]
     return pd.DataFrame(rows).fillna(0).astype(int).rename_axis("batch")
+
+
+def first_and_last(batches: pd.DataFrame, first: int = 3, last: int = 2) -> pd.DataFrame:
+    """The first and last few rows, each once: a set of fewer batches than that is shown whole."""
+    n = len(batches)
+    return batches.iloc[sorted({*range(min(first, n)), *range(max(n - last, 0), n)})]
