@@ -47,6 +47,7 @@ def shared_file_problem(folder) -> str:
     return ""
 
 
+@pytest.hookimpl(tryfirst=True)   # before xdist's own hook, which reads xdist_group marks into the test ids
 def pytest_collection_modifyitems(config, items):
     """A test that needs the demo pipeline's run is slow: make test-fast (-m "not slow") leaves it out. Under xdist
     (--dist loadgroup) every such test goes to one worker, so the run is made once, not once per worker."""

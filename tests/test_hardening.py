@@ -105,11 +105,11 @@ def test_the_shareable_map_survives_any_text(tmp_path):
     assert "<title>&lt;i&gt;run&lt;/i&gt;</title>" in page
 
 
-def _evaluate(model, out, *files):
-    args = [sys.executable, "-m", "nbutils", "evaluate", "--model", str(model), "--out", str(out)]
+def _evaluate(here, model, out, *files):
+    args = ["evaluate", "--model", str(model), "--out", str(out)]
     for f in files:
         args += ["--data", str(f)]
-    return subprocess.run(args, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    return here(*args)
 
 
 def _write_jsonl(path, rows):
@@ -118,7 +118,7 @@ def _write_jsonl(path, rows):
     return path
 
 
-def test_evaluate_takes_any_snli_style_file(demo_run, tmp_path):
+def test_evaluate_takes_any_snli_style_file(demo_run, tmp_path, here):
     """Own-id exports, files without original_id, clashing names, allowed_labels rows, categories; strict JSON; the
     model's own max_length (the demo model has 64 positions: the old default of 128 crashed)."""
     run = demo_run[0]
@@ -130,7 +130,7 @@ def test_evaluate_takes_any_snli_style_file(demo_run, tmp_path):
     two_way = _write_jsonl(tmp_path / "snli_1.0_dev.jsonl", [{**base[0], "label": -1, "allowed_labels": ["neutral", "contradiction"]},
                                                              {**base[1], "label": -1, "allowed_labels": ["entailment"]}, base[2]])
     other = _write_jsonl(tmp_path / "snli_1.0_test.jsonl", base[3:6])
-    p = _evaluate(run / "model", tmp_path / "out", own, plain, two_way, other)
+    p = _evaluate(here, run / "model", tmp_path / "out", own, plain, two_way, other)
     assert p.returncode == 0, p.stderr[-2000:]
     assert "warning" not in p.stderr
     text = (tmp_path / "out" / "metrics.json").read_text()
@@ -147,9 +147,9 @@ def test_evaluate_takes_any_snli_style_file(demo_run, tmp_path):
     assert dev["allowed_labels_accuracy"] == pytest.approx(sum(right) / 2)
 
 
-def test_evaluate_reports_accuracy_on_perturbed_pairs_beside_overall(demo_run, tmp_path):
+def test_evaluate_reports_accuracy_on_perturbed_pairs_beside_overall(demo_run, tmp_path, here):
     run = demo_run[0]
-    p = _evaluate(run / "model", tmp_path / "out", run / "data" / "contrast" / "demo_contrast.parquet", run / "data" / "validation.parquet")
+    p = _evaluate(here, run / "model", tmp_path / "out", run / "data" / "contrast" / "demo_contrast.parquet", run / "data" / "validation.parquet")
     assert p.returncode == 0, p.stderr[-2000:]
     entry = json.loads((tmp_path / "out" / "metrics.json").read_text())["demo_contrast"]
     preds = pd.read_parquet(tmp_path / "out" / "demo_contrast.predictions.parquet")

