@@ -10,8 +10,9 @@ import pytest
 
 from nbutils.paths import PROJECT_ROOT, SHARED_DATA_DIR
 
-# `make test` runs the suite on every core (pytest-xdist). Two torch processes that each take every core slow each other
-# up to tenfold, so each worker and every process it starts (runner, kernels, torchrun) computes on one thread.
+# Under pytest-xdist (make test XDIST=..., off by default: see the Makefile), two torch processes that each take every
+# core slow each other up to tenfold, so each worker and every process it starts (runner, kernels, torchrun) computes on
+# one thread.
 if os.environ.get("PYTEST_XDIST_WORKER"):
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"

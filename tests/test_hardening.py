@@ -17,20 +17,14 @@ from nbutils.errors import WorkbookError
 from nbutils.paths import PROJECT_ROOT
 
 
-@pytest.fixture
-def here(entry_point):
-    """Like cli, through the command line's entry point in this process (tests/conftest.py)."""
-    return entry_point
-
-
 def cli(*args: str, outputs, timeout: int = 120) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "nbutils", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, "NBUTILS_OUTPUTS": str(outputs)})
 
 
 @pytest.mark.parametrize("name", ["../../x", "a/b", ".hidden", "with space", "x" * 101])
-def test_run_names_are_one_safe_folder(tmp_path, name, here):
-    p = here("run", "--profile", "demo", "--run-name", name, outputs=tmp_path / "outputs")
+def test_run_names_are_one_safe_folder(tmp_path, name, entry_point):
+    p = entry_point("run", "--profile", "demo", "--run-name", name, outputs=tmp_path / "outputs")
     assert p.returncode == 2 and "run name" in p.stderr and "Traceback" not in p.stderr
     assert not (tmp_path / "x").exists() and not any((tmp_path / "outputs").glob("**/notebooks"))
 
@@ -65,8 +59,8 @@ def test_a_stale_running_manifest_is_recorded_as_interrupted(outputs, capsys):
     assert json.loads((out / "manifest.json").read_text())["status"] == "ok"
 
 
-def test_an_unwritable_outputs_folder_is_one_message_not_a_traceback(tmp_path, here):
-    p = here("run", "--profile", "demo", outputs="/proc/1/outputs")
+def test_an_unwritable_outputs_folder_is_one_message_not_a_traceback(tmp_path, entry_point):
+    p = entry_point("run", "--profile", "demo", outputs="/proc/1/outputs")
     assert p.returncode == 2 and p.stderr.startswith("error:") and "Traceback" not in p.stderr
 
 
@@ -81,14 +75,14 @@ def test_a_byte_order_mark_and_null_labels_load(tmp_path):
     assert report.dropped == {"no gold label (-1 or '-')": 1} and report.kept == 2
 
 
-def test_a_file_without_a_labelled_pair_is_one_message(tmp_path, here):
+def test_a_file_without_a_labelled_pair_is_one_message(tmp_path, entry_point):
     path = tmp_path / "unlabelled.jsonl"
     path.write_text('{"premise": "A dog runs.", "hypothesis": "An animal moves.", "label": -1}\n')
     with pytest.raises(WorkbookError, match="no labelled pair is left"):
         load_pairs(path)
-    p = here("data", "check", str(path), outputs=tmp_path)
+    p = entry_point("data", "check", str(path), outputs=tmp_path)
     assert p.returncode == 1 and "INVALID" in p.stdout and "no labelled pair is left" in p.stdout
-    run = here("run", "--profile", "demo", "-p", f"validation_file={path}", "--run-name", "empty", outputs=tmp_path)
+    run = entry_point("run", "--profile", "demo", "-p", f"validation_file={path}", "--run-name", "empty", outputs=tmp_path)
     assert run.returncode == 2 and "no labelled pair is left" in run.stderr and str(path) in run.stderr
     assert not (tmp_path / "empty" / "notebooks").exists(), "stopped before notebook 01 ran"
 
@@ -105,11 +99,11 @@ def test_the_shareable_map_survives_any_text(tmp_path):
     assert "<title>&lt;i&gt;run&lt;/i&gt;</title>" in page
 
 
-def _evaluate(here, model, out, *files):
+def _evaluate(entry_point, model, out, *files):
     args = ["evaluate", "--model", str(model), "--out", str(out)]
     for f in files:
         args += ["--data", str(f)]
-    return here(*args)
+    return entry_point(*args)
 
 
 def _write_jsonl(path, rows):
@@ -118,7 +112,7 @@ def _write_jsonl(path, rows):
     return path
 
 
-def test_evaluate_takes_any_snli_style_file(demo_run, tmp_path, here):
+def test_evaluate_takes_any_snli_style_file(demo_run, tmp_path, entry_point):
     """Own-id exports, files without original_id, clashing names, allowed_labels rows, categories; strict JSON; the
     model's own max_length (the demo model has 64 positions: the old default of 128 crashed)."""
     run = demo_run[0]
@@ -130,7 +124,7 @@ def test_evaluate_takes_any_snli_style_file(demo_run, tmp_path, here):
     two_way = _write_jsonl(tmp_path / "snli_1.0_dev.jsonl", [{**base[0], "label": -1, "allowed_labels": ["neutral", "contradiction"]},
                                                              {**base[1], "label": -1, "allowed_labels": ["entailment"]}, base[2]])
     other = _write_jsonl(tmp_path / "snli_1.0_test.jsonl", base[3:6])
-    p = _evaluate(here, run / "model", tmp_path / "out", own, plain, two_way, other)
+    p = _evaluate(entry_point, run / "model", tmp_path / "out", own, plain, two_way, other)
     assert p.returncode == 0, p.stderr[-2000:]
     assert "warning" not in p.stderr
     text = (tmp_path / "out" / "metrics.json").read_text()
@@ -147,9 +141,9 @@ def test_evaluate_takes_any_snli_style_file(demo_run, tmp_path, here):
     assert dev["allowed_labels_accuracy"] == pytest.approx(sum(right) / 2)
 
 
-def test_evaluate_reports_accuracy_on_perturbed_pairs_beside_overall(demo_run, tmp_path, here):
+def test_evaluate_reports_accuracy_on_perturbed_pairs_beside_overall(demo_run, tmp_path, entry_point):
     run = demo_run[0]
-    p = _evaluate(here, run / "model", tmp_path / "out", run / "data" / "contrast" / "demo_contrast.parquet", run / "data" / "validation.parquet")
+    p = _evaluate(entry_point, run / "model", tmp_path / "out", run / "data" / "contrast" / "demo_contrast.parquet", run / "data" / "validation.parquet")
     assert p.returncode == 0, p.stderr[-2000:]
     entry = json.loads((tmp_path / "out" / "metrics.json").read_text())["demo_contrast"]
     preds = pd.read_parquet(tmp_path / "out" / "demo_contrast.predictions.parquet")
@@ -186,24 +180,24 @@ def test_a_quoted_field_across_lines_loads_whole(tmp_path):
 
 
 @pytest.mark.parametrize("row,kind", [("[1, 2, 3]", "list"), ("null", "null"), ('"a pair"', "str"), ("7", "int")])
-def test_a_json_line_that_is_not_an_object_is_one_message(tmp_path, row, kind, here):
+def test_a_json_line_that_is_not_an_object_is_one_message(tmp_path, row, kind, entry_point):
     path = tmp_path / "rows.jsonl"
     path.write_text('{"premise": "A dog runs.", "hypothesis": "An animal moves.", "label": 0}\n' + row + "\n")
     with pytest.raises(WorkbookError, match=f"rows.jsonl, line 2: a JSON {kind} where a pair should be"):
         load_pairs(path)
-    p = here("data", "check", str(path), outputs=tmp_path)
+    p = entry_point("data", "check", str(path), outputs=tmp_path)
     assert p.returncode == 1 and "line 2: a JSON" in p.stdout and "Traceback" not in p.stdout + p.stderr
 
 
-def test_a_long_run_name_is_refused_for_its_length(tmp_path, here):
-    p = here("run", "--profile", "demo", "--run-name", "a" * 300, outputs=tmp_path / "outputs")
+def test_a_long_run_name_is_refused_for_its_length(tmp_path, entry_point):
+    p = entry_point("run", "--profile", "demo", "--run-name", "a" * 300, outputs=tmp_path / "outputs")
     assert p.returncode == 2 and "300 characters long: at most 100" in p.stderr and "letters, digits" not in p.stderr
 
 
-def test_a_sweep_with_a_wrong_value_or_profile_says_why_and_leaves_no_folder(tmp_path, here):
-    p = here("sweep", "--profile", "demo", "--seeds", "1,2", "-p", "epochs=-1", outputs=tmp_path / "outputs")
+def test_a_sweep_with_a_wrong_value_or_profile_says_why_and_leaves_no_folder(tmp_path, entry_point):
+    p = entry_point("sweep", "--profile", "demo", "--seeds", "1,2", "-p", "epochs=-1", outputs=tmp_path / "outputs")
     assert p.returncode == 2 and "epochs=-1" in p.stderr and "Traceback" not in p.stderr
-    p = here("sweep", "--profile", "dmo", "--seeds", "1,2", outputs=tmp_path / "outputs")
+    p = entry_point("sweep", "--profile", "dmo", "--seeds", "1,2", outputs=tmp_path / "outputs")
     assert p.returncode == 2 and "unknown profile 'dmo' (did you mean 'demo'?)" in p.stderr
     assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").iterdir()), "no folder left behind"
 

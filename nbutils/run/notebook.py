@@ -58,7 +58,7 @@ def run_settings(namespace: dict, notebook: str) -> dict:
         return {}
     recorded = json.loads(manifest.read_text()).get("parameters") or {}
     if all(namespace[k] == v for k, v in recorded.items() if k != "run_name" and k in namespace):
-        return {}   # papermill passed the recorded values: nothing to adopt, and no notebook to read (papermill's import is 2 s)
+        return {}   # papermill passed the recorded values: nothing to adopt, no notebook to read
     from .profiles import declared_parameters, with_defaults
     defaults = with_defaults({}, declared_parameters([paths.NOTEBOOKS_DIR / f"{notebook}.ipynb"])[notebook])
     adopted = {}
