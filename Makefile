@@ -28,10 +28,9 @@ system-test:
 run: venv system-run
 	$(PY) -m nbutils run --profile $(PROFILE) $(ARGS)
 
-# One process: under pytest-xdist (XDIST="-n auto --dist loadgroup", tests/conftest.py groups the shared runs) two
-# notebook kernels starting at once can race for a TCP port (ZMQError: Address already in use) and the runner then
-# waits on a dead kernel; until kernel start is safe under concurrency, the suite runs in one process.
-XDIST ?=
+# Every core (at most 4 workers; tests/conftest.py sends the tests on one shared run to one worker). XDIST= runs the
+# suite in one process. Kernels talk over Unix sockets (nbutils/run/kernel.py), so workers can't race for TCP ports.
+XDIST ?= -n auto --maxprocesses=4 --dist loadgroup
 
 test: venv system-test
 	$(PY) -m pytest -q $(XDIST) tests

@@ -10,7 +10,7 @@ import pytest
 
 from nbutils.paths import PROJECT_ROOT, SHARED_DATA_DIR
 
-# Under pytest-xdist (make test XDIST=..., off by default: see the Makefile), two torch processes that each take every
+# Under pytest-xdist (make test runs on every core: see the Makefile), two torch processes that each take every
 # core slow each other up to tenfold, so each worker and every process it starts (runner, kernels, torchrun) computes on
 # one thread.
 if os.environ.get("PYTEST_XDIST_WORKER"):

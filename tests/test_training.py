@@ -121,6 +121,7 @@ def test_padded_batches_hold_each_items_tokens(demo):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("torchrun")   # torchrun's rendezvous port is 29500: one at a time
 def test_two_processes_record_each_example_exactly_once(tmp_path):
     """torchrun with 2 CPU processes (gloo DDP): padded repeats are dropped, ids match a 1-process run."""
     import os
@@ -145,6 +146,7 @@ def test_two_processes_record_each_example_exactly_once(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("torchrun")   # torchrun's rendezvous port is 29500: one at a time
 def test_two_processes_eval_pass_matches_the_saved_model(tmp_path):
     """eval_pass under 2 gloo processes: each pair's last-point logits are the final model's own logits for it."""
     import os

@@ -4,11 +4,17 @@ A kernel writes to its process stderr only what never reaches the notebook: its 
 logs when it is stopped mid-cell. The runner's one-line message says what happened;
 `outputs/<run>/notebooks/<notebook>.kernel.log` keeps the rest. A stop request (Ctrl-C, SIGTERM) first interrupts the
 kernel's cell, as JupyterLab's stop button does, so the kernel ends its reply and shuts down cleanly.
+
+On Linux and macOS the kernel talks to the runner over Unix sockets in a private temporary folder, not TCP ports: a
+free TCP port is picked before the kernel binds it, so two runs starting kernels at once (two runs side by side, or
+the test suite on several cores) could pick the same one, and the loser died with "Address already in use".
 """
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -38,6 +44,10 @@ def logged_kernel(log: Path) -> Iterator[type]:
 
     with open(log, "w", encoding="utf-8") as stream:
         class LoggedKernelManager(AsyncKernelManager):
+            def __init__(self, **kw):
+                super().__init__(**kw)
+                self.private_dir = unix_socket_transport(self)
+
             async def start_kernel(self, **kw):
                 kw.setdefault("stderr", stream)
                 await super().start_kernel(**kw)
@@ -46,10 +56,23 @@ def logged_kernel(log: Path) -> Iterator[type]:
             async def shutdown_kernel(self, now: bool = False, restart: bool = False):
                 Running.peak_mb = peak_resident_mb(Running.pid) or Running.peak_mb
                 await super().shutdown_kernel(now=now, restart=restart)
+                if self.private_dir and not restart:
+                    shutil.rmtree(self.private_dir, ignore_errors=True)
         try:
             yield LoggedKernelManager
         finally:
             Running.pid = None
+
+
+def unix_socket_transport(manager) -> str | None:
+    """Point a kernel manager at Unix sockets in a new private folder (POSIX only); the folder, or None on Windows."""
+    if os.name != "posix":
+        return None
+    folder = tempfile.mkdtemp(prefix="nbutils-kernel-")   # short: a Unix socket's path must stay under ~100 bytes
+    manager.transport = "ipc"
+    manager.connection_file = os.path.join(folder, "kernel.json")
+    manager.ip = os.path.join(folder, "kernel")
+    return folder
 
 
 @contextmanager

@@ -35,6 +35,9 @@ def jupyter_lab(root: Path, env: dict | None = None, timeout: float = 90):
     proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                              f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
                              "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                             # kernels on Unix sockets and no other port tried: under pytest-xdist another worker may
+                             # bind a TCP port between its pick and its use, and this must then fail, not move
+                             "--KernelManager.transport=ipc", "--ServerApp.port_retries=0",
                              *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])],  # CI runs as root
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
