@@ -23,11 +23,13 @@ import hashlib
 import io
 import json
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import WorkbookError
 from ..labels import LABEL_ALIASES, NO_GOLD
@@ -109,14 +111,21 @@ def read_table(path: Path) -> pd.DataFrame:
     """Raw rows of a JSON Lines / CSV / TSV / Parquet file (optionally .gz), all columns as read."""
     if not path.exists():
         raise WorkbookError(f"{path}: file not found. Check the path, or use --profile demo to run without data.")
+    if path.is_dir():
+        raise WorkbookError(f"{path}: a folder, where a file is needed. Point to a .jsonl, .csv, .tsv or .parquet file in it.")
     name = path.name.lower().removesuffix(".gz")
-    if name.endswith(".parquet"):
-        return pd.read_parquet(path)
     try:
+        if name.endswith(".parquet"):
+            return pd.read_parquet(path)
         text = _read_text(path)
     except UnicodeDecodeError as err:
         line = _read_bytes(path)[: err.start].count(b"\n") + 1
         raise WorkbookError(f"{path}, line {line}: bytes that are not UTF-8. Re-save the file as UTF-8.") from None
+    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+        raise WorkbookError(f"{path}: the compressed file is cut short or damaged ({err}). Copy or download it again; "
+                            "`gzip -t` tests a copy.") from None
+    except pa.ArrowException as err:
+        raise WorkbookError(f"{path}: not a readable Parquet file ({str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__}). Copy or write it again.") from None
     if not text.strip():
         raise WorkbookError(f"{path}: the file is empty. Point to a file with premise, hypothesis and label columns.")
     if name.endswith((".jsonl", ".json")):

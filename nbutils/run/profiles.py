@@ -20,7 +20,7 @@ def load_profile(name: str) -> dict:
         near = difflib.get_close_matches(name, available(), n=1)
         raise WorkbookError(f"unknown profile {name!r}" + (f" (did you mean {near[0]!r}?)" if near else "")
                             + f": choose one of {available()} (files in {paths.shown(paths.PARAMS_DIR)}/).")
-    return _yaml().load(path.read_text()) or {}
+    return _plain(path.read_text(), f"{paths.shown(path)}", "fix that file") or {}
 
 
 def parse_overrides(pairs: list[str]) -> dict:
@@ -30,8 +30,21 @@ def parse_overrides(pairs: list[str]) -> dict:
         if "=" not in pair:
             raise WorkbookError(f"-p {pair!r}: write parameters as key=value, e.g. -p epochs=3.")
         key, value = pair.split("=", 1)
-        out[key.strip()] = _yaml().load(value) if value.strip() else ""
+        out[key.strip()] = _plain(value, f"-p {pair!r}", "write a number, a word, true/false or a [a, b] list") if value.strip() else ""
     return out
+
+
+def _plain(text: str, where: str, fix: str):
+    """YAML text read as plain data; a tag (!!python/...), or text that is not YAML, is one message, not a traceback."""
+    from ruamel.yaml.error import YAMLError
+    try:
+        return _yaml().load(text)
+    except YAMLError as err:
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        mark = getattr(err, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None and "\n" in text.strip() else ""
+        tag = " (a tag such as !!python/... is never read: parameters are plain data)" if "tag" in problem else ""
+        raise WorkbookError(f"{where}{line}: not plain YAML data ({problem}){tag}; {fix}.") from None
 
 
 def declared_parameters(notebooks: list[Path]) -> dict[str, dict[str, dict]]:
