@@ -174,7 +174,7 @@ def test_predictions_joined_to_the_wrong_data_are_rejected(demo_run):
         check_predictions_match(pred, relabelled, "validation")
 
 
-def test_retraining_with_augmentation_distillation_and_rounds(demo_run, tmp_path, monkeypatch):
+def test_retraining_with_augmentation_distillation_and_rounds(demo_run, tmp_path, monkeypatch, capsys):
     import shutil
 
     from nbutils.data.splits import read_split
@@ -208,6 +208,13 @@ def test_retraining_with_augmentation_distillation_and_rounds(demo_run, tmp_path
     assert (tmp_path / "ci2" / "arms" / "selected" / "config.json").exists() and (tmp_path / "ci2" / "arms" / "selected_round1" / "config.json").exists()
     table = rounds_table(both, summary["round_maps"])
     assert list(table.index) == [1, 2] and (table.drop(columns="ambiguous before").sum(axis=1) == table["ambiguous before"]).all()
+    capsys.readouterr()
+    # the notebook again with resume (a changed parameter that leaves this arm's plan alone): the finished arm is kept,
+    # and said to come from the earlier run, which had finished, not been interrupted
+    again = stage.run_stage("ci2", plans, held={}, max_length=64, extra_pairs=aug, regions=map_regions(meta["thresholds"]), resume=True)
+    said = capsys.readouterr().out
+    assert again["selected"]["reused"] and "arm selected: kept as an earlier run of notebook 04 trained it (same plan;" in said
+    assert "interrupted" not in said
 
 
 def test_a_teacher_with_another_label_set_is_rejected(demo_run, tmp_path):

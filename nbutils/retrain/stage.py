@@ -44,7 +44,7 @@ def run_stage(run_name: str, plans: list[ArmPlan], *, held: dict[str, pd.DataFra
               round_logs_per_epoch: int = 2, resume: bool = False) -> dict[str, dict]:
     """Train every arm; returns each arm's summary (the selected arm's with its rounds' maps).
 
-    resume: an arm that an interrupted run of this notebook finished with the same plan is kept, not retrained
+    resume: an arm that an earlier run of this notebook (interrupted or finished) trained with the same plan is kept
     (nbutils.retrain.arm_record); its summary says `reused`.
     """
     base = json.loads((paths.run_dir(run_name) / "train_summary.json").read_text())
@@ -57,7 +57,8 @@ def run_stage(run_name: str, plans: list[ArmPlan], *, held: dict[str, pd.DataFra
                                              extra_pairs=extra_pairs if plan.name == "selected" else None)
         kept = arm_record.read(folder, fingerprint) if resume else None
         if kept is not None:
-            print(f"arm {plan.name}: kept as the interrupted run finished it (same plan; {kept['seconds']:g} s not spent again)", flush=True)
+            print(f"arm {plan.name}: kept as an earlier run of notebook 04 trained it (same plan; {kept['seconds']:g} s not spent "
+                  "again)", flush=True)
             summaries[plan.name] = {**kept, "reused": True}
             continue
         arm_record.clear(folder)
