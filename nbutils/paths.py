@@ -29,13 +29,17 @@ def shown(path: str | Path) -> str:
     text = str(path)
     if not Path(text).is_absolute():
         return text   # already relative, or not a path (demo, hub:..., "generated from ...")
-    p = Path(text).resolve()
-    for base, prefix in ((outputs_root(), "outputs/"), (PROJECT_ROOT, ""), (PROJECT_ROOT.parent, "../")):
-        try:
-            return prefix + p.relative_to(base.resolve()).as_posix()
-        except ValueError:
-            continue
-    return p.name
+    bases = ((outputs_root(), "outputs/"), (PROJECT_ROOT, ""), (PROJECT_ROOT.parent / "shared", "../shared/"),
+             (PROJECT_ROOT.parent, "../"))
+    # the path as given (links kept) against the bases as given, then both resolved: a folder beside the checkout that
+    # is a link (../shared -> /data/snli-files) still shows as ../shared/...
+    for p, base_of in ((Path(os.path.abspath(text)), lambda b: Path(os.path.abspath(b))), (Path(text).resolve(), Path.resolve)):
+        for base, prefix in bases:
+            try:
+                return prefix + p.relative_to(base_of(base)).as_posix()
+            except ValueError:
+                continue
+    return Path(text).name
 
 
 def path_values(value) -> dict[str, str]:
