@@ -31,14 +31,14 @@ def test_run_names_are_one_safe_folder(tmp_path, name, entry_point):
 
 def test_the_lock_names_the_holders_command_as_typed():
     from nbutils.paths import PROJECT_ROOT
-    from nbutils.run.lock import command_line
+    from nbutils.run_lock import command_line
     argv = [str(PROJECT_ROOT / "nbutils" / "__main__.py"), "run", "--profile", "demo"]
     assert command_line(argv) == "python -m nbutils run --profile demo"
     assert str(PROJECT_ROOT) not in command_line([str(PROJECT_ROOT / "bench" / "bench_rehearsal.py"), "--sizes", "3000"])
 
 
 def test_a_second_run_of_the_same_name_is_refused_naming_the_holder(tmp_path):
-    from nbutils.run.lock import run_lock
+    from nbutils.run_lock import run_lock
     folder = tmp_path / "outputs" / "busy"
     folder.mkdir(parents=True)
     with run_lock(folder):

@@ -110,3 +110,40 @@ def test_sigterm_during_training_stops_with_one_line(tmp_path):
     record = manifest(tmp_path, "term")
     assert record["status"] == "interrupted" and record["notebooks"]["02_train_dynamics"]["status"] == "interrupted"
     assert "KeyboardInterrupt" in (tmp_path / "term" / "notebooks" / "02_train_dynamics.ipynb").read_text(), "the cell was interrupted"
+
+
+def test_ctrl_c_at_any_moment_of_the_first_notebooks_start_is_one_line_and_resumable(tmp_path):
+    """SIGINT from the moment notebook 01 is announced until its kernel runs (a kernel still starting dies of it):
+    every try exits 130 with the one interrupted line and no traceback, and --resume then runs notebook 01 again."""
+    import os
+    import subprocess
+    import time
+
+    from support.kills import ROOT, SMALL
+    env = {**os.environ, "NBUTILS_OUTPUTS": str(tmp_path)}
+    cmd = [sys.executable, "-m", "nbutils", "run", "--profile", "demo", "--run-name", "early", *SMALL]
+
+    def interrupted_after(delay: float, *extra: str, when: str = "[01_load_data] running") -> str:
+        proc = subprocess.Popen([*cmd, *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seen = []
+        for line in proc.stderr:   # the runner announces each notebook on stderr as it starts it
+            seen.append(line)
+            if when in line:
+                break
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+        said = "".join(seen) + err
+        assert proc.returncode == 130, (delay, said[-3000:])
+        assert said.rstrip().splitlines()[-1].startswith("interrupted: nothing finished after this point was saved"), said[-2000:]
+        for noise in ("Traceback", "Kernel died", "could not be executed", "NotJSONError"):
+            assert noise not in said, (delay, said[-3000:])
+        return said
+
+    for delay in (0.0, 0.1, 0.15, 0.2, 0.4):   # before the kernel, while it starts (it dies of a SIGINT then), once it runs
+        interrupted_after(delay)
+        record = manifest(tmp_path, "early")
+        assert record["status"] == "interrupted" and record["notebooks"]["01_load_data"]["status"] == "interrupted", delay
+    said = interrupted_after(0.5, "--resume", when="[01_load_data] ok")   # 01 ran whole again; stopped early in 02
+    assert "[01_load_data] running" in said
+    assert manifest(tmp_path, "early")["notebooks"]["01_load_data"]["status"] == "ok"

@@ -92,7 +92,7 @@ def test_regions_only_and_their_bad_inputs(tmp_path):
     table, coverage = read_regions(path, train)
     assert table["region"].tolist() == ["ambiguous", "hard-to-learn"] and coverage.not_in_run == 1
     path.write_text("example_id,region\np0,vague\n")
-    with pytest.raises(WorkbookError, match=r"unknown region name\(s\) \['vague'\]"):
+    with pytest.raises(WorkbookError, match=r"regions.csv, line 2: unknown region 'vague'"):
         read_regions(path, train)
     path.write_text("example_id,region\nq0,ambiguous\n")
     with pytest.raises(WorkbookError, match="none of its 1 ids is a training pair of this run"):

@@ -101,7 +101,7 @@ def test_reference_by_the_original_codes_guids_and_coordinates(tmp_path):
 def test_reference_bad_input_is_one_message(tmp_path):
     bad = tmp_path / "bad.csv"
     pd.DataFrame({"example_id": ["p0", "p1"], "region": ["ambiguous", "confusing"]}).to_csv(bad, index=False)
-    with pytest.raises(WorkbookError, match=r"unknown region name\(s\) \['confusing'\]"):
+    with pytest.raises(WorkbookError, match=r"bad.csv, line 3: unknown region 'confusing'"):
         reference.load_reference(str(bad), run_map())
     other = tmp_path / "other.csv"
     pd.DataFrame({"example_id": ["x1", "x2"], "region": ["ambiguous", "ambiguous"]}).to_csv(other, index=False)

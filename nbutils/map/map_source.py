@@ -14,6 +14,11 @@
 Pairs of the run's training split that a map does not cover are counted, shown, and never selected: datamap.parquet
 holds the covered pairs only, so notebook 04's arms and random controls draw from the same ground.
 
+A file source is read and checked once, before notebook 01 (`check_source`, from the pre-run check); the checked table
+goes to notebook 03 through `outputs/<run>/map_source_checked.parquet` (nbutils.map.checked_source). A source run's
+state is read too: one whose notebook 02 is running is refused, and one whose notebook 02 did not finish is refused
+unless `map_source_unfinished` says to draw from the logging points it has (named in notebook 03).
+
 `outputs/<run>/map_source.json`: {"map_source": the value given, "kind": one of KINDS, "has": the metric columns of
 datamap.parquet, "lacks": {what: why}, "regions_from": thresholds | rank | the source, "coverage": {train_pairs, covered,
 uncovered, source_rows, not_in_run}, "notes": [...]}.
@@ -33,7 +38,8 @@ from ..train.dynamics import read_matrix
 from .metrics import compute_metrics
 from .reference import from_train_column
 from .regions import Thresholds, regions_for
-from .sources import Coverage, read_cartography_dynamics, read_coordinates, read_regions
+from . import checked_source
+from .sources import Coverage, SourceTable, join_dynamics, join_ids, read_source
 
 KINDS = ("run", "cartography", "coordinates", "regions", "reference")
 METRICS = ("confidence", "variability", "correctness", "correct_count", "forgetfulness", "never_learned",
@@ -103,22 +109,26 @@ def parse(map_source: str) -> tuple[str, str]:
 
 
 def load_map(map_source: str, run_name: str, train: pd.DataFrame, thresholds: Thresholds, region_mode: str = "thresholds",
-             rank_percent: float = 33.0, first_points: int = 0) -> LoadedMap:
+             rank_percent: float = 33.0, first_points: int = 0, unfinished: bool = False) -> LoadedMap:
     """The map of `map_source` over the run's training pairs `train` (example_id, gold_label, text), regions assigned."""
     kind, arg = parse(map_source)
     notes: list[str] = []
     if kind == "run":
-        metrics, coverage = _run_metrics(arg or run_name, train, first_points, own=not arg or arg == run_name)
-    elif kind == "cartography":
-        matrix, coverage = read_cartography_dynamics(arg, train)
-        metrics = compute_metrics(matrix.first(first_points) if first_points else matrix)
-    elif kind == "coordinates":
-        coords, coverage = read_coordinates(arg, train)
-        metrics = coordinate_metrics(coords, notes)
-    elif kind == "regions":
-        metrics, coverage = read_regions(arg, train)
-    else:
+        own = not arg or arg == run_name
+        notes += [] if own else source_run_notes(arg, unfinished)
+        metrics, coverage = _run_metrics(arg or run_name, train, first_points, own=own)
+    elif kind == "reference":
         metrics, coverage = reference_regions(train)
+    else:
+        checked = checked_source.load(run_name, map_source, arg) or read_source(kind, arg)
+        if kind == "cartography":
+            matrix, coverage = join_dynamics(checked, train)
+            metrics = compute_metrics(matrix.first(first_points) if first_points else matrix)
+        elif kind == "coordinates":
+            coords, coverage = join_ids(checked, train)
+            metrics = coordinate_metrics(coords, notes)
+        else:
+            metrics, coverage = join_ids(checked, train)
     notes += _gold_disagreement(metrics, train)
     metrics = metrics.drop(columns=[c for c in ("gold_label",) if c in metrics.columns])
     if {"confidence", "variability"} <= set(metrics.columns):
@@ -222,26 +232,75 @@ def _gold_disagreement(metrics: pd.DataFrame, train: pd.DataFrame) -> list[str]:
             "its own labels (check its label order: 0 entailment, 1 neutral, 2 contradiction)"] if differ else []
 
 
-def check_source(map_source: str, train: pd.DataFrame | None) -> None:
-    """Read and join a map source against the training file's pairs (None: not loadable yet, form and files only)."""
+def check_source(map_source: str, train: pd.DataFrame | None, unfinished: bool = False) -> SourceTable | None:
+    """Read and check a map source before anything trains (train: the training file's pairs, to join; None when they
+    are not loadable yet); the checked table of a file source, for notebook 03 (None for run and reference)."""
     kind, arg = parse(map_source)
     if kind == "run":
         other = paths.outputs_root() / paths.check_run_name(arg) if arg else None
         if other is not None and not (any((other / "dynamics").glob("point_*.parquet")) or (other / "datamap.parquet").exists()):
             raise WorkbookError(f"map_source=run:{arg}: run {arg!r} has neither dynamics nor a datamap.parquet in "
                                 f"{paths.shown(other)}. Run its notebooks 02 and 03, or copy its outputs folder here.")
-        return
-    if train is None:
-        if kind != "reference" and not paths.resolve_input(arg).exists():
-            raise WorkbookError(f"map_source={map_source!r}: {paths.shown(paths.resolve_input(arg))} does not exist.")
-        return
-    readers = {"cartography": read_cartography_dynamics, "coordinates": read_coordinates, "regions": read_regions}
+        if other is not None:
+            source_run_notes(arg, unfinished)
+        return None
     if kind == "reference":
-        reference_regions(train)
-    else:
-        if not paths.resolve_input(arg).exists():
-            raise WorkbookError(f"map_source={map_source!r}: {paths.shown(paths.resolve_input(arg))} does not exist.")
-        readers[kind](arg, train)
+        if train is not None:
+            reference_regions(train)
+        return None
+    checked = read_source(kind, arg)
+    if train is not None:
+        (join_dynamics if kind == "cartography" else join_ids)(checked, train)
+    return checked
+
+
+def save_checked(run_name: str, map_source: str, checked: SourceTable) -> None:
+    """The pre-run check's table into the run's folder, where notebook 03 reads it instead of the source."""
+    checked_source.save(run_name, map_source, parse(map_source)[1], checked)
+
+
+def source_run_notes(name: str, unfinished: bool) -> list[str]:
+    """Whether another run's dynamics are final: refused while its notebook 02 runs, or when it did not finish (unless
+    `unfinished`); the lines notebook 03 prints about its state."""
+    from ..run_lock import holder
+    folder = paths.outputs_root() / paths.check_run_name(name)
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    status = {stem: entry.get("status") for stem, entry in manifest.get("notebooks", {}).items()}
+    trained = status.get("02_train_dynamics")
+    running = holder(folder)
+    has_dynamics = any((folder / "dynamics").glob("point_*.parquet"))
+    if running is not None and (trained != "ok" or not has_dynamics and status.get("03_data_map") != "ok"):
+        now = next((stem for stem, st in status.items() if st == "running"), "a notebook")
+        raise WorkbookError(f"map_source=run:{name}: run {name!r} is running now ({now}; pid {running.get('pid', '?')}, "
+                            f"`{running.get('command', '?')}`, since {running.get('since', '?')}), and its "
+                            f"{'dynamics' if trained != 'ok' else 'map'} are not final. Wait for it to finish, then start this run.")
+    if not manifest:
+        return [f"run {name!r} has no manifest.json (its folder was copied without it?): whether its training finished is unknown"]
+    notes = [f"run {name!r} was running ({next((s for s, st in status.items() if st == 'running'), 'between notebooks')}) when its "
+             "map was read; its notebook 02 had finished, so its dynamics were final"] if running is not None else []
+    if trained == "ok" or not has_dynamics:
+        return notes
+    epochs = logged_epochs(folder / "dynamics")
+    planned = manifest.get("parameters", {}).get("epochs")
+    what = (f"its notebook 02 did not finish ({trained or 'no status'}): its dynamics hold {len(epochs)} logging point(s), at "
+            f"epoch(s) {', '.join(f'{e:g}' for e in epochs)}"
+            + (f", of a run planned for {planned:g} epoch(s)" if isinstance(planned, (int, float)) else ""))
+    if not unfinished:
+        raise WorkbookError(f"map_source=run:{name}: {what}. Resume it (python -m nbutils run --resume --run-name {name} with its "
+                            "profile), or pass -p map_source_unfinished=true to draw the map from those points.")
+    return notes + [f"run {name!r}: {what}; the map is drawn from those {len(epochs)} point(s) (map_source_unfinished)"]
+
+
+def logged_epochs(folder) -> list[float]:
+    """The epoch of each logging point a dynamics folder holds (from one file per point)."""
+    import pyarrow.parquet as pq
+    from ..train.dynamics import FILE_RE
+    first = {}
+    for f in sorted(folder.glob("point_*.parquet")):
+        if FILE_RE.search(f.name):
+            first.setdefault(int(FILE_RE.search(f.name).group(1)), f)
+    return [float(pq.read_table(first[pt], columns=["epoch"]).column(0)[0].as_py()) for pt in sorted(first)]
 
 
 def record_line(run_name: str) -> str:

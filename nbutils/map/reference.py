@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..data.pairs import columns_of
-from ..errors import WorkbookError
 from .regions import assign_regions_by_rank, normalise_regions
-from .sources import covered, read_with_ids
+from .sources import SourceTable, join_ids, read_source
 
 
 def from_train_column(train: pd.DataFrame) -> pd.DataFrame | None:
@@ -29,15 +27,13 @@ def from_train_column(train: pd.DataFrame) -> pd.DataFrame | None:
 
 
 def load_reference(path: str, train: pd.DataFrame) -> pd.DataFrame:
-    """example_id and region of a reference file's pairs that are training pairs of this run (read as notebook 03's maps are)."""
-    raw, source, ids = read_with_ids(path, train)
-    if "region" in raw.columns:
-        ref = normalise_regions(pd.DataFrame({"example_id": ids, "region": raw["region"].to_numpy()}), source)
-    elif {"confidence", "variability"} <= set(raw.columns):   # the original code's coordinates: the paper's ranking
-        ref = pd.DataFrame({"example_id": ids, "region": assign_regions_by_rank(raw, 33.0).to_numpy()})
-    else:
-        raise WorkbookError(f"{source}: give a region column, or confidence and variability (found {columns_of(raw)}).")
-    return covered(ref, train, source, len(raw))[0]
+    """example_id and region of a reference file's pairs that are training pairs of this run (checked and read as
+    notebook 03's maps are; coordinates ranked over all the file's rows before the join)."""
+    checked = read_source("reference", path)
+    if checked.kind == "coordinates":   # the original code's coordinates: the paper's ranking
+        regions = assign_regions_by_rank(checked.table, 33.0).to_numpy()
+        checked = SourceTable("regions", checked.source, checked.table[["source_id", "line"]].assign(region=regions), checked.rows)
+    return join_ids(checked, train)[0][["example_id", "region"]]
 
 
 def agreement_table(run_map: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """Regions of the map: the mission's thresholds or the paper's ranking, and the counts a person reads off them."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -12,9 +13,14 @@ from ..labels import LABELS
 REGIONS = ("easy-to-learn", "ambiguous", "hard-to-learn", "other")
 
 
+def region_name(value) -> str:
+    """A region name as written elsewhere (Hard_to_learn, "easy to learn") in ours."""
+    return re.sub(r"[_ ]+", "-", str(value).strip().lower())
+
+
 def normalise_regions(table: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Region names as written elsewhere (Hard_to_learn, "easy to learn") in ours; an unknown name stops with the file."""
-    names = table["region"].astype(str).str.strip().str.lower().str.replace(r"[_ ]+", "-", regex=True)
+    """Region names as written elsewhere in ours; an unknown name stops with the file."""
+    names = table["region"].map(region_name)
     unknown = sorted(set(names) - set(REGIONS))
     if unknown:
         raise WorkbookError(f"{source}: unknown region name(s) {unknown}; use {list(REGIONS)} (underscores are fine).")

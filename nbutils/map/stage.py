@@ -9,9 +9,10 @@ from .table import write_map
 
 
 def run_stage(run_name: str, thresholds: Thresholds, region_mode: str = "thresholds", rank_percent: float = 33.0,
-              first_points: int = 0, map_source: str = "run") -> LoadedMap:
+              first_points: int = 0, map_source: str = "run", unfinished: bool = False) -> LoadedMap:
     """The map of `map_source` (nbutils.map.map_source) over the run's training pairs; written to datamap.parquet + map_source.json."""
-    loaded = load_map(map_source, run_name, read_split(run_name, "train"), thresholds, region_mode, rank_percent, first_points)
+    loaded = load_map(map_source, run_name, read_split(run_name, "train"), thresholds, region_mode, rank_percent, first_points,
+                      unfinished)
     write_map(run_name, loaded.table)
     write_record(run_name, loaded)
     if not loaded.drawable:   # an earlier map's pictures would pass for this one's

@@ -117,7 +117,7 @@ def _train(args) -> int:
     from contextlib import nullcontext
 
     from .. import paths
-    from .lock import run_lock
+    from ..run_lock import run_lock
     with run_lock(paths.run_dir(run_name)) if state.is_main_process else nullcontext():   # one run at a time per folder
         if state.is_main_process:
             data_stage.run_stage(run_name, **{k: params[k] for k in (

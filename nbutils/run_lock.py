@@ -14,8 +14,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from ..errors import WorkbookError
-from ..paths import shown
+from .errors import WorkbookError
+from .paths import shown
 
 
 @contextmanager
@@ -36,6 +36,22 @@ def run_lock(folder: Path):
     finally:
         owner.unlink(missing_ok=True)
         lock.release()
+
+
+def holder(folder: Path) -> dict | None:
+    """Who holds another run folder's lock now ({} when its note is gone), or None when nobody does."""
+    if not (folder / ".lock").exists():
+        return None
+    lock = FileLock(folder / ".lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        try:
+            return json.loads((folder / ".lock.owner").read_text())
+        except (OSError, ValueError):   # not written yet, or gone
+            return {}
+    lock.release()
+    return None
 
 
 def command_line(argv: list[str]) -> str:
