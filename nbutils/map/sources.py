@@ -268,12 +268,16 @@ def _check_logits(table: pd.DataFrame, path: Path, key: str, n_labels: int) -> N
 def _checked_numbers(values: pd.Series, col: str, lines: pd.Series, source: str, where: str) -> np.ndarray:
     """A coordinate column as finite numbers in its range; the first bad line named, the others counted."""
     low, high, what = RANGES[col]
-    boolean = values.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy()
-    numbers = pd.to_numeric(values.where(~boolean), errors="coerce").to_numpy(dtype=np.float64)
-    blank = values.isna().to_numpy() | values.astype(str).str.strip().isin(["", "None", "null"]).to_numpy()
-    text = np.isnan(numbers) & ~blank & ~values.astype(str).str.strip().str.lower().isin(["nan", "-nan"]).to_numpy()
     fix = f"Every {col} must be a number: {what}."
-    _refuse_lines(text | boolean, lines, lambda i: f"{col} is {values.iloc[i]!r}, not a number", source, where, fix)
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)   # read as numbers: only their values to check
+    else:   # text, or numbers mixed with other things: find what is not a number
+        boolean = values.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy()
+        numbers = pd.to_numeric(values.where(~boolean), errors="coerce").to_numpy(dtype=np.float64)
+        written = values.astype(str).str.strip().str.lower()
+        blank = values.isna().to_numpy() | written.isin(["", "none", "null", "nan", "-nan"]).to_numpy()
+        _refuse_lines((np.isnan(numbers) & ~blank) | boolean, lines, lambda i: f"{col} is {values.iloc[i]!r}, not a number",
+                      source, where, fix)
     _refuse_lines(~np.isfinite(numbers), lines, lambda i: f"{col} is {'missing or NaN' if np.isnan(numbers[i]) else numbers[i]}, not a finite number",
                   source, where, fix + " Fix or remove those lines: a pair without one has no place on the map.")
     out = (numbers < low - SLACK) | (numbers > high + SLACK)
