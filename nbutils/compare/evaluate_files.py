@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..data.pairs import dataset_name, load_pairs
 from ..train.models import load_model_and_tokenizer, require_trained_classifier, trained_max_length
+from .human import file_entry
 from .predict import predict
 from .statistics import accuracy_by, bootstrap_ci, confusion, consistency, label_metrics
 
@@ -60,6 +61,9 @@ def _file_metrics(name: str, path: str, report, pred: pd.DataFrame, others: list
         perturbed = gold["perturbation"].notna() & (gold["perturbation"] != "original")
         if perturbed.any():
             entry["accuracy_perturbed"] = float(ok[perturbed.to_numpy()].mean())
+    human = file_entry(gold)
+    if human is not None:   # against the people who labelled the pairs (nbutils.compare.human)
+        entry["human"] = human
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         cons = consistency(gold, pd.concat(others) if others else None)   # originals may sit in another --data file
@@ -70,7 +74,10 @@ def _file_metrics(name: str, path: str, report, pred: pd.DataFrame, others: list
         entry["consistency"] = cons.to_dict(orient="index")
     print(f"{name}: {len(gold):,} pairs, accuracy {entry['accuracy'] if entry['accuracy'] is None else round(entry['accuracy'], 4)}"
           + (f", {entry['allowed_labels_pairs']:,} scored by allowed labels: {entry['allowed_labels_accuracy']:.4f}" if "allowed_labels_pairs" in entry else "")
-          + (f", consistency {cons['consistency'].round(3).to_dict()}" if len(cons) else ""))
+          + (f", consistency {cons['consistency'].round(3).to_dict()}" if len(cons) else "")
+          + (f"; against {human['annotators']} annotators: accuracy by agreement "
+             f"{ {k: round(v, 4) for k, v in human['accuracy_by_agreement'].items()} }, Jensen-Shannon distance "
+             f"{human['jensen_shannon_distance']:.4f}" if human else ""))
     return entry
 
 

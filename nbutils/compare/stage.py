@@ -19,6 +19,7 @@ from ..retrain.mix import read_mix_ids
 from ..retrain.stage import trained_arms
 from ..train.models import load_model_and_tokenizer
 from .flips import flips
+from .human import NOT_UNANIMOUS
 from .predict import predict
 from .statistics import compare, consistency, holm, label_metrics
 
@@ -148,7 +149,8 @@ def save(run_name: str, preds: Predictions, table: pd.DataFrame, consistency_df:
     """Write the comparison, contrasts, consistency, flips, across-run and every predictions table; returns a one-line summary."""
     out = paths.run_dir(run_name)
     (out / "predictions").mkdir(exist_ok=True)
-    for (model, data), p in preds.items():
+    kept = {k: p for k, p in preds.items() if not k[1].endswith(NOT_UNANIMOUS)}   # subsets of the sets kept beside them
+    for (model, data), p in kept.items():
         p.to_parquet(out / "predictions" / f"{model}__{data}.parquet", index=False)
     table.to_csv(out / "comparison.csv")
     consistency_df.to_csv(out / "consistency.csv")
@@ -160,4 +162,4 @@ def save(run_name: str, preds: Predictions, table: pd.DataFrame, consistency_df:
     if across is not None and len(across):
         across.to_csv(out / "across_runs.csv")
         written += ", across_runs.csv"
-    return f"wrote {written} and {len(preds)} prediction tables to {out.name}/"
+    return f"wrote {written} and {len(kept)} prediction tables to {out.name}/"

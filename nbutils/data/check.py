@@ -5,6 +5,7 @@ from pathlib import Path
 
 from ..errors import WorkbookError
 from ..labels import LABELS
+from .annotators import has_annotators, histogram_lines
 from .pairs import load_pairs
 
 
@@ -24,6 +25,8 @@ def check_files(paths: list[str], join: str | None = None, columns: dict[str, st
             print(f"  dropped {n:,}: {reason}")
         counts = table["gold_label"].value_counts()
         print("  labels: " + ", ".join(f"{counts.get(i, 0):,} {name}" for i, name in enumerate(LABELS)))
+        if has_annotators(table):
+            print("\n".join(histogram_lines(table)))
         if "perturbation" in table.columns:
             print("  perturbations: " + ", ".join(f"{n:,} {k}" for k, n in table["perturbation"].value_counts().items()))
         if "original_id" in table.columns:

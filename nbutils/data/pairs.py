@@ -14,6 +14,10 @@ Pair table (pandas DataFrame; also the run's `data/<split>.parquet` files):
                        count as right, e.g. neutral or contradiction for a "not entailment" row of a 2-way set
     roberta_region, cartography_guid   optional: the shared SNLI subset's published RoBERTa-large map region and the
                        original cartography code's id for the pair (nbutils.map.reference)
+    n_annotators, agreement, human_dist, first_label   optional: every annotator's label, where the source has them
+                       (SNLI's annotator_labels, ChaosNLI's label_count or label_dist): nbutils.data.annotators
+    consensus_label int  optional, train split under label_source=first_annotator: the file's (consensus) label, while
+                       gold_label holds the author's (nbutils.data.label_source)
 """
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ import pyarrow as pa
 
 from ..errors import WorkbookError
 from ..labels import LABEL_ALIASES, NO_GOLD
+from .annotators import COLUMNS as ANNOTATOR_COLUMNS, FIELDS as ANNOTATOR_FIELDS, annotator_columns
 
 REQUIRED = ("premise", "hypothesis", "gold_label")
 OPTIONAL = ("original_id", "perturbation", "planted", "rule", "generated", "original_label", "roberta_region", "cartography_guid",
@@ -140,6 +145,9 @@ def normalise(raw: pd.DataFrame, source: str, keep_allowed: bool = False) -> tup
     """Map columns and labels to the pair table, dropping unlabelled rows (counted) and failing on bad rows."""
     report = LoadReport(source=source, rows_read=len(raw))
     df = raw.rename(columns=_column_mapping(list(raw.columns)))
+    human = annotator_columns(df, source, lambda i: _where(df, i))
+    if human is not None:   # every annotator's label, as four columns (nbutils.data.annotators)
+        df = df.drop(columns=[f for f in ANNOTATOR_FIELDS if f in df.columns]).join(human)
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         raise WorkbookError(f"{source}: missing column(s) {missing}; found {columns_of(raw)}. "
@@ -166,7 +174,7 @@ def normalise(raw: pd.DataFrame, source: str, keep_allowed: bool = False) -> tup
         df["example_id"] = [pair_id(p, h) for p, h in zip(df["premise"], df["hypothesis"])]
     df["example_id"] = df["example_id"].astype(str)
     df = _drop_duplicates(df, source, report)
-    keep = ["example_id", "premise", "hypothesis", "gold_label"] + [c for c in OPTIONAL if c in df.columns]
+    keep = ["example_id", "premise", "hypothesis", "gold_label"] + [c for c in (*OPTIONAL, *ANNOTATOR_COLUMNS) if c in df.columns]
     report.kept = len(df)
     if not len(df):
         raise WorkbookError(f"{source}: no labelled pair is left (dropped: {report.dropped or 'nothing'} of {report.rows_read:,} "

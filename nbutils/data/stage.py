@@ -10,6 +10,7 @@ from .. import paths
 from ..contrast import generator
 from ..errors import WorkbookError
 from . import holdout, noise
+from . import label_source as trained_label
 from .demo import make_demo
 from .pairs import LoadReport, dataset_name, load_pairs, stratified_sample
 from .splits import write_splits
@@ -19,10 +20,12 @@ def run_stage(run_name: str, *, train_file: str, validation_file: str, test_file
                    contrast_files: list[str] | None = None, limit_train: int = 0, limit_validation: int = 0,
                    demo_train_size: int = 4000, demo_validation_size: int = 600, demo_test_size: int = 0, seed: int = 42,
                    column_map: dict[str, str] | None = None,
-                   generated_contrast_size: int = 600, selection_pairs: int = 1000, plant_noise: float = 0.0) -> dict:
+                   generated_contrast_size: int = 600, selection_pairs: int = 1000, plant_noise: float = 0.0,
+                   label_source: str = "gold") -> dict:
     """Load every split named, hold out the model-selection slice, sample to the limits, write them into the run.
 
     With plant_noise > 0, that share of the pairs to map get a wrong label (nbutils.data.noise), for the map's check.
+    label_source=first_annotator trains on each pair's first annotator label (nbutils.data.label_source).
     Returns the tables (splits: train, model_selection when selection_pairs > 0, validation, test) and the reports.
     """
     noise.check_share(plant_noise)
@@ -73,6 +76,11 @@ def run_stage(run_name: str, *, train_file: str, validation_file: str, test_file
     reports["train"] = train_report.as_dict()
     if len(held):
         tables[holdout.SPLIT], reports[holdout.SPLIT] = held, slice_report.as_dict()
+    if label_source != "gold":
+        trained_label.check(label_source, train_file, tables["train"])
+        tables["train"], changed = trained_label.apply(tables["train"], label_source)
+        print(f"label_source={label_source}: {changed:,} of {len(tables['train']):,} training pairs take a label other than the "
+              "consensus (kept as consensus_label)")
     if plant_noise:
         tables["train"], flipped = noise.plant_noise(tables["train"], plant_noise, seed)
         print(f"planted noise: flipped the labels of {flipped:,} of {len(tables['train']):,} training pairs (plant_noise={plant_noise})")

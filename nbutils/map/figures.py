@@ -95,11 +95,11 @@ def points_trace(g: pd.DataFrame, name: str, color):
 
 
 def overlay_figure(table: pd.DataFrame, feature: str = "word_overlap", sample_points: int = 25_000):
-    """The map coloured by one artifact feature."""
+    """The map coloured by one artifact feature, AUM, or the annotators' agreement."""
     import matplotlib.pyplot as plt
 
-    if not {"confidence", "variability", *([feature] if feature == "aum" else [])} <= set(table.columns):
-        return None   # a map without coordinates or AUM (said once, where the map is loaded)
+    if not {"confidence", "variability", *([feature] if feature in ("aum", "agreement") else [])} <= set(table.columns):
+        return None   # a map without coordinates, AUM or annotator labels (said once, where the map or the labels are loaded)
     t = table if feature in table.columns else add_artifacts(table)
     shown = sample_for_drawing(t, sample_points)
     fig, ax = plt.subplots(figsize=(6.5, 5))

@@ -47,9 +47,13 @@ def check_table(table: pd.DataFrame) -> pd.DataFrame | None:
     """One row per score: ROC AUC and precision at k; None when the run planted no noise."""
     if "noise_flipped" not in table.columns or not table["noise_flipped"].any() or not suspicion_scores(table):
         return None
-    flipped = table["noise_flipped"].to_numpy(dtype=bool)
-    k = int(flipped.sum())
-    rows = [{"score": name, "roc_auc": roc_auc(flipped, s), f"precision_at_{k}": precision_at_k(flipped, s, k)}
+    return detection_rows(table["noise_flipped"].to_numpy(dtype=bool), table)
+
+
+def detection_rows(target: np.ndarray, table: pd.DataFrame) -> pd.DataFrame:
+    """One row per score of the map: how well it ranks the target pairs first (ROC AUC, precision at k = their count)."""
+    k = int(target.sum())
+    rows = [{"score": name, "roc_auc": roc_auc(target, s), f"precision_at_{k}": precision_at_k(target, s, k)}
             for name, s in suspicion_scores(table).items()]
     return pd.DataFrame(rows).set_index("score")
 

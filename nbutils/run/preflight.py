@@ -40,6 +40,9 @@ def check_inputs(params: dict, profile: str = "") -> "SourceTable | None":
             from ..data.pairs import load_pairs
             pairs = load_pairs(str(paths.resolve_input(source)), split=key.removesuffix("_file"), columns=params.get("column_map") or None)
             train = pairs if key == "train_file" else train
+    if params.get("label_source", "gold") != "gold":   # training on the author's label needs a file that has it
+        from ..data.label_source import check
+        check(params["label_source"], params.get("train_file", ""), train[0] if train is not None else None)
     checked = None
     if params.get("map_source", "run") != "run":   # a map made elsewhere that cannot be read or joined: before anything trains
         from ..map.map_source import check_source

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, ValidationError, create_model
 
+from ..data.label_source import SOURCES as LABEL_SOURCES
 from ..errors import WorkbookError
 from ..map.regions import REGIONS
 from ..map.selection import SOURCES as SELECTION_SOURCES
@@ -22,8 +23,8 @@ from ..train.config import DYNAMICS_MODES
 TYPES = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict}
 CHOICES: dict[str, tuple[str, ...]] = {
     "precision": ("auto", "bf16", "fp16", "fp32"), "dynamics_mode": DYNAMICS_MODES, "region_mode": ("thresholds", "rank"),
-    "short_policy": ("fill", "fail"), "overlay": ("word_overlap", "hypothesis_words", "negation", "aum"),
-    "selection": tuple(SELECTION_SOURCES),
+    "short_policy": ("fill", "fail"), "overlay": ("word_overlap", "hypothesis_words", "negation", "aum", "agreement"),
+    "selection": tuple(SELECTION_SOURCES), "label_source": LABEL_SOURCES,
 }
 LIST_CHOICES: dict[str, tuple[str, ...]] = {"curriculum": REGIONS[:3], "augment_rules": tuple(AUGMENT_RULES), "arms": ARMS}
 SHARE = {"ge": 0.0, "le": 1.0}
