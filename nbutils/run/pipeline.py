@@ -129,11 +129,11 @@ def _run_notebooks(out: Path, profile: str, params: dict, declared: dict, notebo
                     continue
                 print(f"[{nb.stem}] reruns: {why}", file=sys.stderr)
             rerun = rerun or f"an earlier notebook reran ({nb.stem})"
-            print(f"[{nb.stem}] running …", file=sys.stderr, flush=True)
             target = out / "notebooks" / nb.name
             kernel_log = target.with_suffix(".kernel.log")
             entry.update(started=_now("milliseconds"), status="running")
             _save(manifest_path, manifest)
+            print(f"[{nb.stem}] running …", file=sys.stderr, flush=True)   # after the manifest says so: a stop from here is recorded
             t0 = time.perf_counter()
             try:
                 with logged_kernel(kernel_log) as manager:
