@@ -67,7 +67,7 @@ def test_chaosnli_counts_and_shares(tmp_path):
 @pytest.mark.parametrize("field,value,message", [
     ("annotator_labels", ["neutral", "maybe"], "line 2: unknown label 'maybe' in annotator_labels"),
     ("annotator_labels", [], "line 2: an empty annotator_labels list"),
-    ("annotator_labels", None, "line 2: no annotator_labels list (None) where the file's other pairs have one"),
+    ("annotator_labels", 7, "line 2: annotator_labels is 7, not a list"),
     ("label_count", [1.5, 2, 1], "line 2: label_count [1.5, 2.0, 1.0] is not whole counts >= 0"),   # read as one float column
     ("label_count", [-1, 3, 3], "line 2: label_count [-1, 3, 3] is not whole counts >= 0"),
     ("label_count", [1, 2], "line 2: label_count [1, 2] does not hold 3 values"),
@@ -83,6 +83,17 @@ def test_bad_annotator_labels_are_named_by_file_and_line(tmp_path, field, value,
         load_pairs(path)
 
 
+def test_a_file_that_gives_lists_for_some_pairs_only(shared_data):
+    """SNLI's train file: annotator_labels for the 128 pairs it validated (9 with five labels, 119 with the author's
+    alone), null for the rest. Only the nine say anything of agreement."""
+    from nbutils.data.annotators import voted
+    table, _ = load_pairs(str(shared_data / "snli_train_subset/snli_train_subset.jsonl.gz"))
+    assert (table["n_annotators"].value_counts().to_dict()) == {0: len(table) - 128, 1: 119, 5: 9}
+    assert voted(table).sum() == 9 and table.loc[table["n_annotators"] == 0, "agreement"].isna().all()
+    assert (table.loc[table["n_annotators"] == 1, "first_label"] == table.loc[table["n_annotators"] == 1, "gold_label"]).all()
+    assert annotator_line(table).startswith(f"annotator labels: 9 of {len(table):,} training pairs carry several")
+
+
 def test_snlis_validation_split_agreement_as_published(shared_data):
     """The shared validation file: 5,479 unanimous, 2,845 of 4 in 5, 1,507 of 3 in 5 (and 11 of four labels), and the
     validators overruled the author on 642 pairs, 428 of them neutral and entailment."""
@@ -93,14 +104,14 @@ def test_snlis_validation_split_agreement_as_published(shared_data):
     overruled = table[table["first_label"] != table["gold_label"]]
     assert len(overruled) == 642
     assert overruled.apply(lambda r: {r["first_label"], r["gold_label"]} == {0, 1}, axis=1).sum() == 428
-    assert annotator_line(table) == ("annotator labels: 9,842 training pairs carry them; agreement 5/5 5,479, 4/4 4, 4/5 2,845, "
-                                     "3/4 7, 3/5 1,507")
+    assert annotator_line(table) == ("annotator labels: 9,842 of 9,842 training pairs carry several; agreement 5/5 5,479, "
+                                     "4/4 4, 4/5 2,845, 3/4 7, 3/5 1,507")
 
 
 def test_data_check_prints_the_agreement_histogram(tmp_path, entry_point):
     p = entry_point("data", "check", str(snli_jsonl(tmp_path / "t.jsonl")))
     assert p.returncode == 0, p.stderr
-    assert "annotator labels: {4: 1, 5: 3}" in p.stdout and "differs from the file's label on 1 pairs" in p.stdout
+    assert "annotator labels on 4 of 4 pairs: {4: 1, 5: 3}" in p.stdout and "differs from the file's label on 1 pairs" in p.stdout
     lines = [line.split() for line in p.stdout.splitlines() if line.strip().startswith(("5/5", "4/5", "3/5", "3/4"))]
     assert [(level, n) for level, n, _ in lines] == [("5/5", "1"), ("4/5", "1"), ("3/4", "1"), ("3/5", "1")]
 
@@ -185,7 +196,8 @@ def test_the_human_check_tables_equal_a_computation_by_hand():
     rho = human_check.entropy_correlation(table).loc["variability", "spearman_rho"]
     assert rho == pytest.approx(pd.Series(table["variability"]).corr(pd.Series(entropy), method="spearman"))
     said = human_check.reading(table)
-    assert "ambiguous region holds 100.0% split-vote pairs" in said and "more than chance (lift 2.67)" in said
+    assert "Of the 8 mapped pairs with annotator labels, this map's ambiguous region holds 100.0% split votes" in said
+    assert "more than chance (lift 2.67)" in said
     plain = table.drop(columns=["n_annotators", "agreement", "human_dist", "first_label"])
     assert human_check.region_agreement(plain) is None and human_check.detection_table(plain) is None
     assert human_check.reading(plain) == human_check.NO_LABELS == "no annotator labels in this data"

@@ -1,7 +1,8 @@
 """Every model against the people who labelled the pairs, where a scored set carries annotator labels (SNLI's own
 validation and test files do; the hub's copy does not).
 
-- Accuracy per agreement level (5/5, 4/5, 3/5, ...) beside the overall accuracy.
+Only the pairs several people labelled count (nbutils.data.annotators.voted); each table says how many those are.
+- Accuracy per agreement level (5/5, 4/5, 3/5, ...) beside the overall accuracy on those pairs.
 - The pairs people did not all agree on as their own data set (`<data> · not unanimous`), so notebook 05's
   comparison and arm contrasts, with their paired intervals, have rows for them.
 - Against the human label distribution, as ChaosNLI (Nie et al., 2020) reports it: the Jensen-Shannon distance
@@ -15,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..data.annotators import agreement_counts, agreement_levels
+from ..data.annotators import agreement_counts, agreement_levels, voted
 from .predict import PROB_COLUMNS
 
 NOT_UNANIMOUS = " · not unanimous"
@@ -27,8 +28,9 @@ def with_not_unanimous(preds: dict) -> dict:
     """The predictions, plus each set with annotator labels restricted to the pairs not all annotators agreed on."""
     out = dict(preds)
     for (model, data), pred in preds.items():
-        if "agreement" in pred.columns and (pred["agreement"] < 1 - 1e-9).any():
-            out[(model, data + NOT_UNANIMOUS)] = pred[pred["agreement"] < 1 - 1e-9].reset_index(drop=True)
+        split = voted(pred) & (pred["agreement"].to_numpy() < 1 - 1e-9) if "agreement" in pred.columns else np.zeros(0, bool)
+        if split.any():
+            out[(model, data + NOT_UNANIMOUS)] = pred[split].reset_index(drop=True)
     return out
 
 
@@ -36,8 +38,9 @@ def agreement_table(preds: dict) -> pd.DataFrame | None:
     """Per data set and model: pairs, overall accuracy, and accuracy (and pairs) at each agreement level."""
     rows = []
     for (model, data), pred in preds.items():
-        if "agreement" not in pred.columns or data.endswith(NOT_UNANIMOUS):
+        if not voted(pred).any() or data.endswith(NOT_UNANIMOUS):
             continue
+        pred = pred[voted(pred)]
         right = (pred["pred_label"] == pred["gold_label"]).to_numpy()
         level = agreement_levels(pred)
         row = {"data": data, "model": model, "pairs": len(pred), "accuracy": right.mean()}
@@ -55,8 +58,9 @@ def distribution_table(preds: dict) -> pd.DataFrame | None:
     from scipy.special import rel_entr
     rows = []
     for (model, data), pred in preds.items():
-        if "human_dist" not in pred.columns or data.endswith(NOT_UNANIMOUS):
+        if not voted(pred).any() or data.endswith(NOT_UNANIMOUS):
             continue
+        pred = pred[voted(pred)]
         human = np.stack(pred["human_dist"].to_numpy())
         probs = np.clip(pred[PROB_COLUMNS].to_numpy(dtype=np.float64), CLIP, 1.0)
         probs = probs / probs.sum(axis=1, keepdims=True)
@@ -82,8 +86,9 @@ def annotators_line(pred: pd.DataFrame) -> str:
 
 def file_entry(pred: pd.DataFrame) -> dict | None:
     """`nbutils evaluate`'s figures against people for one scored file (None without annotator labels)."""
-    if "human_dist" not in pred.columns:
+    if not voted(pred).any():
         return None
+    pred = pred[voted(pred)]
     by_level = agreement_table({("model", "file"): pred}).iloc[0]
     dist = distribution_table({("model", "file"): pred}).iloc[0]
     usual = int(pred["n_annotators"].value_counts().idxmax())

@@ -2,9 +2,9 @@
 
 Columns the pair table gains where a source carries annotator labels (nbutils.data.pairs):
     n_annotators  int64         how many labels stand behind the pair (SNLI: 5, a few pairs 4); 0 where the source
-                                gives shares only (label_dist), which say nothing of how many people
-    agreement     float64       the largest label's share (1.0 unanimous, 0.8 for 4 of 5, 0.6 for 3 of 5)
-    human_dist    list<float64> the labels' shares in entailment, neutral, contradiction order
+                                gives shares only (label_dist), which say nothing of how many people, or none
+    agreement     float64       the largest label's share (1.0 unanimous, 0.8 for 4 of 5, 0.6 for 3 of 5); NaN: none
+    human_dist    list<float64> the labels' shares in entailment, neutral, contradiction order; null: none
     first_label   int64         the first label listed: in SNLI's files the author's own (the validators' follow);
                                 -1 where the source gives counts or shares, which keep no order
 Accepted inputs (the first one present is read):
@@ -13,7 +13,9 @@ Accepted inputs (the first one present is read):
     label_count       whole counts >= 0, entailment, neutral, contradiction (ChaosNLI's field)
     label_dist        shares >= 0 summing to 1, in the same order (ChaosNLI's field)
 A bad row stops the load with its file and line: an unknown label name, an empty list, counts that are not whole
-numbers >= 0, shares that do not sum to 1, or a pair without annotator labels in a file whose other pairs have them.
+numbers >= 0, or shares that do not sum to 1. A null field means the pair has none (SNLI's train file gives lists for
+the pairs it validated only); a pair with one label (its author's alone) says nothing of agreement. The checks against
+people use the pairs with several labels (`voted`) and say how many those are.
 """
 from __future__ import annotations
 
@@ -33,38 +35,63 @@ SUM_SLACK = 1e-3   # shares written with three decimals still sum to 1 within th
 
 
 def annotator_columns(df: pd.DataFrame, source: str, where) -> pd.DataFrame | None:
-    """The four columns for every row of a raw table (None when it carries no annotator labels); `where(i)` names row i's
-    place in the file ("line 12")."""
+    """The four columns for every row of a raw table (None when no row carries annotator labels); `where(i)` names row
+    i's place in the file ("line 12"). A row whose field is null has none: n_annotators 0, agreement NaN, human_dist
+    null, first_label -1 (SNLI's train file gives lists only for the pairs it validated)."""
     field = next((f for f in FIELDS if f in df.columns), None)
     if field is None:
         return None
-    values = _lists(df[field], field, source, where)
+    arrow = _arrow_lists(df[field]) if field == "annotator_labels" else None
+    if arrow is not None:   # JSON Lines: the lists as the reader left them, in Arrow
+        rows, counts, first = _from_arrow_labels(arrow, source, where)
+        given = rows
+    else:
+        values = _lists(df[field], field, source, where)
+        rows = np.flatnonzero([v is not None for v in values])
+        given = [values[i] for i in rows]
+
+    def at(j: int) -> str:   # a row of `given` by its place in the file
+        return where(int(rows[j]))
+    if not len(rows):
+        return None
     if field == "annotator_labels":
-        counts, first = _from_labels(values, source, where)
+        if arrow is None:
+            counts, first = _from_labels(given, source, at)
         n = counts.sum(axis=1)
         dist = counts / n[:, None]
     else:
-        table = _numbers(values, field, source, where)
-        first = np.full(len(df), -1, dtype=np.int64)
+        table = _numbers(given, field, source, at)
+        first = np.full(len(given), -1, dtype=np.int64)
         if field == "label_count":
             whole = np.isclose(table, np.round(table)).all(axis=1) & (table >= 0).all(axis=1) & (table.sum(axis=1) > 0)
-            _refuse(~whole, lambda i: f"label_count {values[i]} is not whole counts >= 0 with at least one",
-                    source, where, "Give how many annotators chose entailment, neutral and contradiction.")
+            _refuse(~whole, lambda i: f"label_count {given[i]} is not whole counts >= 0 with at least one",
+                    source, at, "Give how many annotators chose entailment, neutral and contradiction.")
             n = np.round(table).astype(np.int64).sum(axis=1)
-            dist = table / table.sum(axis=1, keepdims=True)
         else:
             fine = (table >= 0).all(axis=1) & (np.abs(table.sum(axis=1) - 1) <= SUM_SLACK)
-            _refuse(~fine, lambda i: f"label_dist {values[i]} does not hold shares >= 0 that sum to 1 (they sum to "
-                    f"{table[i].sum():g})", source, where, "Give each label's share of the annotators, entailment, neutral, contradiction.")
-            n = np.zeros(len(df), dtype=np.int64)
-            dist = table / table.sum(axis=1, keepdims=True)
-    return pd.DataFrame({"n_annotators": n.astype(np.int64), "agreement": dist.max(axis=1),
-                         "human_dist": list(dist), "first_label": first}, index=df.index)
+            _refuse(~fine, lambda i: f"label_dist {given[i]} does not hold shares >= 0 that sum to 1 (they sum to "
+                    f"{table[i].sum():g})", source, at, "Give each label's share of the annotators, entailment, neutral, contradiction.")
+            n = np.zeros(len(given), dtype=np.int64)
+        dist = table / table.sum(axis=1, keepdims=True)
+    n_all, agreement = np.zeros(len(df), dtype=np.int64), np.full(len(df), np.nan)
+    first_all, human = np.full(len(df), -1, dtype=np.int64), np.full(len(df), None, dtype=object)
+    n_all[rows], agreement[rows], first_all[rows] = n, dist.max(axis=1), first
+    for j, i in enumerate(rows):
+        human[i] = dist[j]
+    return pd.DataFrame({"n_annotators": n_all, "agreement": agreement, "human_dist": human, "first_label": first_all}, index=df.index)
+
+
+def voted(table: pd.DataFrame) -> np.ndarray:
+    """The pairs whose labels several people gave (or whose shares are known): a pair with its author's label alone, or
+    none, says nothing of agreement."""
+    if "human_dist" not in table.columns:
+        return np.zeros(len(table), dtype=bool)
+    return table["human_dist"].notna().to_numpy() & (table["n_annotators"].to_numpy() != 1)
 
 
 def has_annotators(table: pd.DataFrame) -> bool:
-    """Whether a pair table carries annotator labels."""
-    return "human_dist" in table.columns
+    """Whether any pair of a table carries several annotators' labels."""
+    return bool(voted(table).any())
 
 
 def annotator_line(train: pd.DataFrame) -> str:
@@ -75,7 +102,7 @@ def annotator_line(train: pd.DataFrame) -> str:
     counts = agreement_counts(train)
     trained = ("; trained on the first annotator's label, which differs from the consensus on "
                f"{int((train['gold_label'] != train['consensus_label']).sum()):,} pairs" if "consensus_label" in train.columns else "")
-    return (f"annotator labels: {len(train):,} training pairs carry them; agreement "
+    return (f"annotator labels: {int(voted(train).sum()):,} of {len(train):,} training pairs carry several; agreement "
             + ", ".join(f"{level} {n:,}" for level, n in counts.items()) + trained)
 
 
@@ -86,15 +113,16 @@ def agreement_levels(table: pd.DataFrame) -> pd.Series:
 
 
 def agreement_counts(table: pd.DataFrame) -> pd.Series:
-    """Pairs per agreement level, from unanimous down."""
-    return agreement_levels(table).value_counts().sort_index(ascending=False, key=lambda s: s.map(_level_order))
+    """Pairs per agreement level, from unanimous down (pairs with several annotators' labels only)."""
+    return agreement_levels(table[voted(table)]).value_counts().sort_index(ascending=False, key=lambda s: s.map(_level_order))
 
 
 def histogram_lines(table: pd.DataFrame) -> list[str]:
     """`nbutils data check`'s lines on the annotator labels: how many per pair, and the agreement histogram."""
     counts = agreement_counts(table)
     width = max(counts) if len(counts) else 1
-    lines = [f"  annotator labels: {table['n_annotators'].value_counts().sort_index().to_dict()} (labels per pair: pairs); "
+    lines = [f"  annotator labels on {int(voted(table).sum()):,} of {len(table):,} pairs: "
+             f"{table['n_annotators'].value_counts().sort_index().to_dict()} (labels per pair: pairs; 0: none, or shares only); "
              f"the author's label (the first listed) differs from the file's label on "
              f"{int((table['first_label'] >= 0).mul(table['first_label'] != table['gold_label']).sum()):,} pairs"]
     lines += [f"    {level:>5}  {n:>7,}  {'#' * max(1, round(40 * n / width))}" for level, n in counts.items()]
@@ -125,11 +153,49 @@ def _lists(column: pd.Series, field: str, source: str, where) -> list:
                                         '["neutral", "entailment", ...] (a JSON list).') from None
         if isinstance(v, np.ndarray):
             v = v.tolist()
+        if v is None or isinstance(v, float) and np.isnan(v):
+            out.append(None)   # this pair has none (counted as such)
+            continue
         if not isinstance(v, (list, tuple)):
-            raise WorkbookError(f"{source}, {where(i)}: no {field} list ({v!r}) where the file's other pairs have one. Give every "
-                                f"pair its {field}, or remove the column.")
+            raise WorkbookError(f"{source}, {where(i)}: {field} is {v!r}, not a list. Write it as a JSON list such as "
+                                '["neutral", "entailment"], or leave it empty where the pair has none.')
         out.append(v)
     return out
+
+
+def _arrow_lists(column: pd.Series):
+    """The column as one Arrow list array where the reader kept it in Arrow (JSON Lines), else None."""
+    import pyarrow as pa
+    if isinstance(column.dtype, pd.ArrowDtype) and pa.types.is_list(column.dtype.pyarrow_dtype):
+        return column.array.__arrow_array__().combine_chunks()
+    return None
+
+
+def _from_arrow_labels(lists, source: str, where) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows that have a list, their counts per label, their first label) from an Arrow list array, without a Python
+    object per label; unknown names and empty lists named by their line."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    valid = lists.is_valid().to_numpy(zero_copy_only=False)
+    offsets = lists.offsets.to_numpy()
+    sizes = np.diff(offsets)
+    _refuse(valid & (sizes == 0), lambda i: "an empty annotator_labels list", source, where,
+            "Give each pair the labels its annotators chose.")
+    values = lists.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+    encoded = pc.dictionary_encode(values if pa.types.is_string(values.type) else values.cast(pa.string()))
+    known = np.array([LABEL_ALIASES.get(_label_text(w), -1) for w in encoded.dictionary.to_pylist()] + [-1], dtype=np.int64)
+    codes = encoded.indices.fill_null(len(encoded.dictionary)).to_numpy(zero_copy_only=False)
+    ids = known[codes]
+    owner = np.repeat(np.arange(len(lists)), sizes)
+    if (ids < 0).any():
+        bad = np.zeros(len(lists), dtype=bool)
+        bad[owner[ids < 0]] = True
+        first_bad = values[int(np.flatnonzero(ids < 0)[0])].as_py()
+        _refuse(bad, lambda i: f"unknown label {first_bad!r} in annotator_labels", source, where,
+                f"Use {', '.join(LABELS)} (or 0, 1, 2, or e, n, c).")
+    rows = np.flatnonzero(valid)
+    counts = np.bincount(owner * 3 + ids, minlength=3 * len(lists)).reshape(len(lists), 3)[rows]
+    return rows, counts, ids[offsets[rows] - offsets[0]]
 
 
 def _from_labels(lists: list, source: str, where) -> tuple[np.ndarray, np.ndarray]:

@@ -8,14 +8,16 @@ Where the training pairs carry annotator labels (nbutils.data.annotators), noteb
   real-noise twin of the planted-noise check, in the same table form;
 - each score's Spearman correlation with the entropy of the human label distribution (natural log);
 - one sentence that reads these for the user.
-Every function returns None where the pairs carry no annotator labels; notebook 03 then prints NO_LABELS.
+Only the pairs several people labelled count (nbutils.data.annotators.voted: in SNLI's train file, the validated
+tenth); "whole map" means those pairs of the map. Every function returns None where no pair has such labels;
+notebook 03 then prints NO_LABELS.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from ..data.annotators import agreement_counts, agreement_levels, has_annotators
+from ..data.annotators import agreement_counts, agreement_levels, has_annotators, voted
 from .noise_check import detection_rows, suspicion_scores
 
 NO_LABELS = "no annotator labels in this data"
@@ -26,6 +28,7 @@ def region_agreement(table: pd.DataFrame) -> pd.DataFrame | None:
     """Pairs per region and agreement level, the split-vote share per region and its lift against the whole map."""
     if not has_annotators(table):
         return None
+    table = table[voted(table)]   # the pairs several people labelled
     levels = agreement_counts(table).index.tolist()
     level = agreement_levels(table)
     counts = pd.crosstab(table["region"], level).reindex(columns=levels, fill_value=0)
@@ -42,6 +45,7 @@ def detection_table(table: pd.DataFrame) -> pd.DataFrame | None:
     """Per score: ROC AUC and precision at k for not unanimous, and for trained label != consensus where that exists."""
     if not has_annotators(table) or not suspicion_scores(table):
         return None
+    table = table[voted(table)]
     targets = {"not unanimous": table["agreement"].to_numpy() < 1 - 1e-9}
     if "consensus_label" in table.columns:
         targets["trained label ≠ consensus"] = (table["gold_label"] != table["consensus_label"]).to_numpy()
@@ -56,6 +60,7 @@ def entropy_correlation(table: pd.DataFrame) -> pd.DataFrame | None:
     from scipy.stats import spearmanr
     if not has_annotators(table) or not suspicion_scores(table):
         return None
+    table = table[voted(table)]
     entropy = human_entropy(table)
     rows = []
     for score, values in suspicion_scores(table).items():
@@ -81,8 +86,9 @@ def reading(table: pd.DataFrame) -> str:
     if "ambiguous" in regions.index and regions.loc["ambiguous", "pairs"]:
         share, lift = regions.loc["ambiguous", "split_vote_share"], regions.loc["ambiguous", "lift"]
         more = "more" if lift > 1 else "fewer" if lift < 1 else "as many"
-        parts.append(f"This map's ambiguous region holds {share:.1%} split-vote pairs (at most 3 of 5 annotators agree), against "
-                     f"{overall:.1%} over the whole map: {more} than chance (lift {lift:.2f}).")
+        parts.append(f"Of the {int(regions.loc['whole map', 'pairs']):,} mapped pairs with annotator labels, this map's ambiguous "
+                     f"region holds {share:.1%} split votes (at most 3 of 5 annotators agree), against {overall:.1%} over the "
+                     f"whole map: {more} than chance (lift {lift:.2f}).")
     else:
         parts.append(f"This map has no ambiguous pair to compare; {overall:.1%} of its pairs are split votes.")
     found = detection_table(table)

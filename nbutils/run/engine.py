@@ -4,10 +4,15 @@ papermill writes the whole executed notebook at each cell's start and end. Noteb
 from 55,000 pairs up), so those writes took 0.6-1 s each: more than half of the notebook's time
 (bench/bench_rehearsal.py). Here a cell's start or end writes only when SAVE_EVERY_S has passed since the last write;
 the end of the notebook, failed or not, always writes (papermill then writes the final notebook once more itself).
+
+A stop request (Ctrl-C, SIGTERM: nbutils.run.kernel) that reached the kernel between two cells, where the kernel
+ignores it, stops the notebook before its next cell instead of letting it run to the end.
 """
 from __future__ import annotations
 
 from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+from .kernel import Running
 
 NAME = "nbutils"
 SAVE_EVERY_S = 10.0
@@ -21,6 +26,11 @@ class ThrottledSaves(NotebookExecutionManager):
     def save(self, force: bool = False, **kwargs) -> None:
         if force or self.finishing or (self.now() - self.last_save_time).total_seconds() >= SAVE_EVERY_S:
             super().save(**kwargs)
+
+    def cell_start(self, cell, cell_index=None, **kwargs) -> None:
+        if Running.stop_requested:   # asked to stop while the kernel sat between cells
+            raise KeyboardInterrupt
+        super().cell_start(cell, cell_index, **kwargs)
 
     def notebook_start(self, **kwargs) -> None:
         super().notebook_start(**kwargs)
