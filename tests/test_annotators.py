@@ -227,3 +227,14 @@ def test_models_against_people_jsd_kl_and_accuracy_by_agreement_on_a_worked_exam
     split = human.with_not_unanimous({("model", "test"): pred})
     assert list(split) == [("model", "test"), ("model", "test · not unanimous")] and split[("model", "test · not unanimous")]["example_id"].tolist() == ["a"]
     assert human.distribution_table({("model", "test"): pred.drop(columns=["n_annotators", "agreement", "human_dist"])}) is None
+
+
+def test_training_pairs_scored_by_region_are_scored_against_the_consensus(outputs):
+    """Under first_annotator the map's gold_label is the author's; notebook 05's train_<region> sets use the consensus."""
+    from nbutils.compare.stage import region_sets
+    from nbutils.map.table import write_map
+    table = small_map().assign(premise="A man.", hypothesis="A person.", consensus_label=[0, 1, 1, 2, 0, 1, 1, 0])
+    write_map("first", table)
+    sets = region_sets("first", 10)
+    ambiguous = sets["train_ambiguous"].set_index("example_id")["gold_label"]
+    assert ambiguous.to_dict() == {"p4": 0, "p5": 1, "p6": 1}, "p6: the author said entailment, the consensus neutral"

@@ -45,6 +45,8 @@ def region_sets(run_name: str, n: int, seed: int = 42) -> dict[str, pd.DataFrame
     """Up to n training pairs of each map region that the retraining did not see (named train_<region>)."""
     table = read_map(run_name)
     table = table[~table["example_id"].isin(read_mix_ids(run_name))]
+    if "consensus_label" in table.columns:   # trained on the author's label (label_source): scored against the consensus
+        table = table.assign(gold_label=table["consensus_label"])
     cols, out = ["example_id", "premise", "hypothesis", "gold_label"], {}
     for region in ("easy-to-learn", "ambiguous", "hard-to-learn"):
         g = table[table["region"] == region]
