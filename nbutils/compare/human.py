@@ -37,10 +37,7 @@ def with_not_unanimous(preds: dict) -> dict:
 def agreement_table(preds: dict) -> pd.DataFrame | None:
     """Per data set and model: pairs, overall accuracy, and accuracy (and pairs) at each agreement level."""
     rows = []
-    for (model, data), pred in preds.items():
-        if not voted(pred).any() or data.endswith(NOT_UNANIMOUS):
-            continue
-        pred = pred[voted(pred)]
+    for model, data, pred in _with_votes(preds):
         right = (pred["pred_label"] == pred["gold_label"]).to_numpy()
         level = agreement_levels(pred)
         row = {"data": data, "model": model, "pairs": len(pred), "accuracy": right.mean()}
@@ -57,10 +54,7 @@ def distribution_table(preds: dict) -> pd.DataFrame | None:
     from scipy.spatial.distance import jensenshannon
     from scipy.special import rel_entr
     rows = []
-    for (model, data), pred in preds.items():
-        if not voted(pred).any() or data.endswith(NOT_UNANIMOUS):
-            continue
-        pred = pred[voted(pred)]
+    for model, data, pred in _with_votes(preds):
         human = np.stack(pred["human_dist"].to_numpy())
         probs = np.clip(pred[PROB_COLUMNS].to_numpy(dtype=np.float64), CLIP, 1.0)
         probs = probs / probs.sum(axis=1, keepdims=True)
@@ -72,6 +66,13 @@ def distribution_table(preds: dict) -> pd.DataFrame | None:
                      "accuracy_vs_all_annotators": float(chosen.mean()),
                      "accuracy_vs_consensus": float((pred["pred_label"] == pred["gold_label"]).mean())})
     return pd.DataFrame(rows).set_index(["data", "model"]) if rows else None
+
+
+def _with_votes(preds: dict):
+    """(model, data set, its pairs several people labelled) for each whole set that has such pairs."""
+    for (model, data), pred in preds.items():
+        if voted(pred).any() and not data.endswith(NOT_UNANIMOUS):
+            yield model, data, pred[voted(pred)]
 
 
 def annotators_line(pred: pd.DataFrame) -> str:
