@@ -135,6 +135,41 @@ def test_selection_slice_is_held_out_of_every_mapped_and_scored_pair(shared_data
     assert (outputs / "slice" / "data" / "model_selection.parquet").exists()
 
 
+def test_a_training_pair_that_a_scored_set_holds_is_dropped_and_counted(shared_data, outputs):
+    """Training on SNLI validation while scoring the counterfactual dev set, whose 200 originals are validation pairs."""
+    from nbutils.data import holdout, stage
+    cad = pd.read_json(shared_data / "counterfactual_snli/dev.jsonl", lines=True)
+    val = pd.read_json(shared_data / "snli_validation/snli_validation.jsonl.gz", lines=True)
+    plain = lambda s: s.str.lower().str.split().str.join(" ")
+    cad_texts = set(zip(plain(cad["premise"]), plain(cad["hypothesis"])))
+    expected = val["id"].isin(set(cad["original_id"])) | pd.Series([t in cad_texts for t in zip(plain(val["premise"]), plain(val["hypothesis"]))])
+    loaded = stage.run_stage("overlap", train_file=str(shared_data / "snli_validation/snli_validation.jsonl.gz"),
+                             validation_file=str(shared_data / "snli_test/snli_test.jsonl.gz"),
+                             contrast_files=[str(shared_data / "counterfactual_snli/dev.jsonl")], selection_pairs=500, seed=1)
+    train, held, report = loaded["splits"]["train"], loaded["splits"]["model_selection"], loaded["reports"]["train"]
+    assert expected.sum() >= 200
+    assert report["dropped"][holdout.SCORED] == expected.sum()
+    assert len(train) + len(held) == len(val) - expected.sum()
+    kept = set(train["example_id"]) | set(held["example_id"])
+    assert not kept & set(cad["original_id"]), "no original of a scored contrast pair is mapped or held out"
+    assert not set(zip(plain(train["premise"]), plain(train["hypothesis"]))) & cad_texts
+    assert report["kept"] + sum(report["dropped"].values()) == report["rows_read"], "nothing lost"
+
+
+def test_the_same_pair_under_another_id_is_not_trained_on():
+    from nbutils.data.holdout import hold_out, in_scored_sets
+    from nbutils.data.pairs import LoadReport
+    train = pd.DataFrame({"example_id": [f"t{i}" for i in range(30)], "premise": [f"P {i}." for i in range(30)],
+                          "hypothesis": ["H."] * 30, "gold_label": [i % 3 for i in range(30)]})
+    scored = pd.DataFrame({"example_id": ["v1", "t7"], "premise": ["p   3.", "other"], "hypothesis": ["h.", "x"], "gold_label": [0, 1]})
+    mask = in_scored_sets(train, {"train": train, "validation": scored}, {})
+    assert mask.nonzero()[0].tolist() == [3, 7], "text up to case and spacing, and id"
+    rest, held, _ = hold_out(train, report := LoadReport("f", 30, 30), 6, 0, mask, 0, "f")
+    assert len(rest) == 22 and len(held) == 6 and not {"t3", "t7"} & (set(rest["example_id"]) | set(held["example_id"]))
+    assert report.dropped == {"also in a scored set (same id, or same premise and hypothesis)": 2,
+                              "held out for model selection (selection_pairs=6)": 6}
+
+
 def test_selection_pairs_larger_than_the_training_file_is_one_message(outputs):
     from nbutils.data import stage
     with pytest.raises(WorkbookError, match=r"selection_pairs=5,000 is not smaller than the [\d,]+ training pairs"):

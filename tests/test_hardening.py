@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -225,7 +226,7 @@ def test_reports_and_the_index_show_no_absolute_path(tmp_path, outputs):
     assert outside not in index.read_text() and "../shared/data/x.jsonl" in index.read_text()
     pairs = pd.DataFrame({"example_id": [f"e{i}" for i in range(60)], "premise": ["p"] * 60, "hypothesis": ["h"] * 60,
                           "gold_label": [i % 3 for i in range(60)]})
-    *_, report = hold_out(pairs, LoadReport(outside, 60, 60), 9, 0, set(), 0, outside)
+    *_, report = hold_out(pairs, LoadReport(outside, 60, 60), 9, 0, np.zeros(60, bool), 0, outside)
     assert report.source == "held out of train.jsonl"
 
 

@@ -34,11 +34,12 @@ def make_demo(n_train: int = 2400, n_validation: int = 600, n_contrast: int = 15
     flipped = [_flip(_clean_pair(rng), rng) for _ in range(n_flip)]
     ambiguous = _ambiguous_pairs(rng, n_amb)
     train = _table(clean + flipped + ambiguous, rng, shuffle=True)
-    validation = _table([_clean_pair(rng) for _ in range(n_validation)], rng, shuffle=False)
+    seen = set(zip(train["premise"], train["hypothesis"]))   # a scored pair is never a training pair (nbutils.data.holdout)
+    validation = _table(_unseen_pairs(rng, n_validation, seen), rng, shuffle=False)
     contrast = _contrast(validation, rng, n_contrast)
     tables = {"train": train, "validation": validation, "contrast": contrast}
     if n_test:   # drawn last, so a run without a test split gets the same pairs as before
-        tables["test"] = _table([_clean_pair(rng) for _ in range(n_test)], rng, shuffle=False, id_prefix="demo-test-")
+        tables["test"] = _table(_unseen_pairs(rng, n_test, seen), rng, shuffle=False, id_prefix="demo-test-")
     return tables
 
 
@@ -55,6 +56,17 @@ def _clean_pair(rng: np.random.Generator) -> dict:
         hypothesis = (f"A {actor} is {other}." if r < 0.1 else f"Nobody is {act} {place}." if r < 0.55
                       else f"The {actor} is not {act}.")
     return {"premise": premise, "hypothesis": hypothesis, "gold_label": label, "planted": "clean"}
+
+
+def _unseen_pairs(rng: np.random.Generator, n: int, seen: set) -> list[dict]:
+    """n clean pairs whose text is not in `seen` (which grows with them): scored pairs the training split does not hold."""
+    out = []
+    while len(out) < n:
+        pair = _clean_pair(rng)
+        if (pair["premise"], pair["hypothesis"]) not in seen:
+            seen.add((pair["premise"], pair["hypothesis"]))
+            out.append(pair)
+    return out
 
 
 def _a(word: str) -> str:

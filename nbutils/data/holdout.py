@@ -2,10 +2,16 @@
 
 Notebook 02 and notebook 04 pick every model (best epoch) by accuracy on this slice; SNLI validation, test and the
 contrast sets are scored only in notebook 05. The slice is a label-stratified sample of the training file that
-shares no id with any scored set (nor with a contrast pair's original), and is never mapped, retrained on or reported.
+shares no pair with any scored set, and is never mapped, retrained on or reported.
+
+A training pair that a scored set also holds (the same id, the id of a contrast pair's original, or the same premise
+and hypothesis up to case and spacing) is neither mapped nor held out: it is dropped and counted in the train split's
+report. That happens when one file is both trained on and scored (the snli-human profile trains on SNLI validation,
+whose pairs are the originals of the counterfactual dev set) or when two files share pairs.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..errors import WorkbookError
@@ -15,30 +21,44 @@ from .pairs import LoadReport, stratified_sample
 SPLIT = "model_selection"
 
 
-def scored_ids(tables: dict[str, pd.DataFrame], contrasts: dict[str, pd.DataFrame]) -> set[str]:
-    """Ids of every pair notebook 05 reports on: validation, test, contrast pairs and their originals."""
+SCORED = "also in a scored set (same id, or same premise and hypothesis)"
+
+
+def in_scored_sets(train: pd.DataFrame, tables: dict[str, pd.DataFrame], contrasts: dict[str, pd.DataFrame]) -> np.ndarray:
+    """Which training pairs notebook 05 also reports on: validation, test, contrast pairs and their originals."""
     ids: set[str] = set()
+    texts: set[tuple[str, str]] = set()
     for name, table in [*tables.items(), *contrasts.items()]:
         if name == "train":
             continue
         ids |= set(table["example_id"])
         if "original_id" in table.columns:
             ids |= set(table["original_id"].dropna())
-    return ids
+        texts |= set(zip(_plain(table["premise"]), _plain(table["hypothesis"])))
+    same_text = [pair in texts for pair in zip(_plain(train["premise"]), _plain(train["hypothesis"]))]
+    return train["example_id"].isin(ids).to_numpy() | np.array(same_text, dtype=bool)
 
 
-def hold_out(train: pd.DataFrame, report: LoadReport, n: int, limit: int, exclude: set[str], seed: int,
+def _plain(text: pd.Series) -> pd.Series:
+    return text.astype(str).str.lower().str.split().str.join(" ")
+
+
+def hold_out(train: pd.DataFrame, report: LoadReport, n: int, limit: int, scored: np.ndarray, seed: int,
              source: str) -> tuple[pd.DataFrame, pd.DataFrame, LoadReport]:
-    """(pairs to map, the selection slice, its report): the slice first, then `limit` pairs (0: all) of the rest."""
+    """(pairs to map, the selection slice, its report): scored pairs out, the slice next, then `limit` pairs (0: all)."""
     if n < 0:
         raise WorkbookError(f"selection_pairs={n}: use 0 (pick the last epoch) or a positive number of pairs.")
-    candidates = train[~train["example_id"].isin(exclude)]
+    candidates = train[~scored]
+    report.drop(SCORED, int(scored.sum()))
     if n and n >= len(candidates):
         raise WorkbookError(f"selection_pairs={n:,} is not smaller than the {len(candidates):,} training pairs of {shown(source)} "
                             f"that no scored set holds: nothing would be left to map. Lower selection_pairs, or use 0 "
                             "to keep the last epoch of every model.")
+    if not len(candidates):
+        raise WorkbookError(f"every training pair of {shown(source)} is also in a scored set (validation, test or a contrast "
+                            "set): nothing is left to map. Point train_file and the scored files at different data.")
     held = stratified_sample(candidates, n, seed) if n else train.iloc[:0]
-    rest = train.drop(held.index)
+    rest = candidates.drop(held.index)
     report.drop(f"held out for model selection (selection_pairs={n})", len(held))
     if limit and limit < len(rest):
         sampled = stratified_sample(rest, limit, seed)

@@ -72,7 +72,8 @@ def run_stage(run_name: str, *, train_file: str, validation_file: str, test_file
         reports[f"contrast:{name}"] = report.as_dict()
     train_report = LoadReport(**{k: v for k, v in reports["train"].items()})
     tables["train"], held, slice_report = holdout.hold_out(tables["train"], train_report, selection_pairs, limit_train,
-                                                           holdout.scored_ids(tables, contrasts), seed, train_file)
+                                                           holdout.in_scored_sets(tables["train"], tables, contrasts), seed,
+                                                           train_file)
     reports["train"] = train_report.as_dict()
     if len(held):
         tables[holdout.SPLIT], reports[holdout.SPLIT] = held, slice_report.as_dict()
