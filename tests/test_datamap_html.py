@@ -121,3 +121,40 @@ def test_contradictory_bounds_are_said_beside_the_sliders_and_the_last_colouring
         page.locator("#slider-ambiguous_min_confidence").fill("0.5")
         assert page.inner_text("#msg") == "" and page.inner_text(".datamap-counts") != before
         browser.close()
+
+
+def test_the_page_colours_by_annotator_agreement_where_the_pairs_carry_it(tmp_path):
+    """A choice of colouring appears only with annotator labels; its codes are Python's; choosing it repaints the points."""
+    from playwright.sync_api import sync_playwright
+    from nbutils.map.figures import sample_for_drawing
+    from nbutils.map.shareable_page import AGREEMENT_LEVELS
+    from support.labdriver import CHROMIUM_ARGS
+    t = table(n=3000, seed=6)
+    rng = np.random.default_rng(6)
+    votes = rng.choice([5, 4, 3], size=len(t), p=[0.5, 0.3, 0.2])   # how many of five chose the majority's label
+    n = np.where(np.arange(len(t)) % 10 == 0, 1, 5)                # every tenth pair: its author's label alone
+    t = t.assign(n_annotators=n, agreement=np.where(n == 1, 1.0, votes / 5),
+                 human_dist=[np.array([v / 5, (5 - v) / 5, 0.0]) for v in votes])
+    want = np.where(n == 1, 255, np.where(votes == 5, 0, np.where(votes == 4, 1, 2)))
+    path = write_datamap_html(t, Thresholds(), tmp_path / "datamap.html", sample_points=1500)
+    plain = write_datamap_html(table(n=500), Thresholds(), tmp_path / "plain.html")
+    drawn = sample_for_drawing(t.assign(region=assign_regions(t, Thresholds())), 1500).index.to_numpy()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(plain.as_uri())
+        page.wait_for_function("() => window.__datamap && document.getElementById('count-ambiguous-total')")
+        assert page.locator("#colour-by").count() == 0, "no choice without annotator labels"
+        page.goto(path.as_uri())
+        page.wait_for_function("() => window.__datamap && document.querySelector('#points') && document.getElementById('count-ambiguous-total')")
+        page.evaluate("() => window.__datamap.ready")
+        by_region = page.evaluate("() => document.querySelector('#points').toDataURL()")
+        page.select_option("#colour-by", "agreement")
+        codes = page.evaluate("() => window.__datamap.agreementCodes()")
+        key = page.inner_text(".datamap-key")
+        by_agreement = page.evaluate("() => document.querySelector('#points').toDataURL()")
+        colouring = page.evaluate("() => window.__datamap.colouring()")
+        browser.close()
+    assert codes == want[drawn].tolist()
+    assert colouring == "agreement" and by_agreement != by_region
+    assert all(level in key for level in AGREEMENT_LEVELS) and "no annotator labels" in key

@@ -81,6 +81,9 @@ export function mount(el, D, opts = {}) {
     setCounts(counts);
   }
   function setCounts(counts) { countsBox.innerHTML = countsHtml(counts, REGIONS, LABELS, COLORS); countsBox.classList.remove("stale"); }
+  // Colour by region (codes follow the sliders) or, where the page carries them, by annotator agreement (fixed codes
+  // into D.agreement_levels; 255: a pair without several annotators' labels, drawn grey).
+  let colourBy = "region";
   function drawPoints() {
     const L = gd._fullLayout;
     if (!L || !L.xaxis) return;
@@ -90,10 +93,15 @@ export function mount(el, D, opts = {}) {
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     ctx.globalAlpha = 0.6;
     const sx = canvas.width / (xr[1] - xr[0]), sy = canvas.height / (yr[1] - yr[0]);
-    for (let r = 0; r < REGIONS.length; r++) {
-      ctx.fillStyle = COLORS[r];
+    const byAgreement = colourBy === "agreement";
+    const codes = byAgreement ? Uint8Array.from(D.drawn, i => D.agreement[i]) : drawnCodes;
+    const palette = byAgreement ? [...D.agreement_colors, "#bbbbbb"] : COLORS;
+    const codeOf = byAgreement ? k => (k < D.agreement_colors.length ? k : 255) : k => k;
+    for (let r = 0; r < palette.length; r++) {
+      ctx.fillStyle = palette[r];
+      const want = codeOf(r);
       for (let j = 0; j < D.drawn.length; j++) {
-        if (drawnCodes[j] !== r) continue;
+        if (codes[j] !== want) continue;
         const i = D.drawn[j];
         ctx.fillRect((D.variability[i] - xr[0]) * sx - 2, canvas.height - (D.confidence[i] - yr[0]) * sy - 2, 4, 4);
       }
@@ -145,6 +153,20 @@ export function mount(el, D, opts = {}) {
     });
     $(".datamap-buttons").appendChild(button);
   }
+  if (D.agreement) {   // the shareable page of a map whose pairs carry annotator labels
+    const row = document.createElement("label");
+    row.innerHTML = "colour by <select id='colour-by'><option value='region'>region</option>"
+      + "<option value='agreement'>annotator agreement</option></select> <span class='datamap-key'></span>";
+    const key = row.querySelector(".datamap-key");
+    row.querySelector("select").addEventListener("change", e => {
+      colourBy = e.target.value;
+      key.innerHTML = colourBy === "agreement" ? D.agreement_levels.map((name, k) =>
+        "<span style='color:" + D.agreement_colors[k] + "'>&#9632; " + name + "</span>").join(" ")
+        + " <span style='color:#bbbbbb'>&#9632; no annotator labels</span>" : "";
+      drawPoints();
+    });
+    $(".datamap-buttons").appendChild(row);
+  }
   const gl = webglAvailable();
   if (!gl) $(".datamap-note").textContent = "This browser has no WebGL: the map is drawn with SVG points, which is slower.";
   const xs = Array.from(D.drawn, i => D.variability[i]), ys = Array.from(D.drawn, i => D.confidence[i]);
@@ -177,6 +199,8 @@ export function mount(el, D, opts = {}) {
     setBatchLine: html => { $(".datamap-batch").innerHTML = html; },
     clearSelection: () => { Plotly.restyle(gd, {selectedpoints: [null]}); if (gd.layout.selections) Plotly.relayout(gd, {selections: []}); },
     codesFor: other => Array.from(D.drawn, i => regionCode(D.confidence[i], D.variability[i], other)),   // the tests' view
+    colouring: () => colourBy,
+    agreementCodes: () => (D.agreement ? Array.from(D.drawn, i => D.agreement[i]) : null),   // the tests' view
   };
 }
 

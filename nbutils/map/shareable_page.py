@@ -23,7 +23,9 @@ import pandas as pd
 from .regions import REGIONS, Thresholds, assign_regions
 from .component import b64, component_source, legend
 from .figures import as_plotly_text, correctness_text, sample_for_drawing
+from ..data.annotators import has_annotators, voted
 from ..labels import LABELS
+from .human_check import SPLIT_VOTE
 
 TEMPLATE = r"""<!doctype html><html><head><meta charset="utf-8"><title>__TITLE__</title>
 <script>__PLOTLY__</script>
@@ -36,6 +38,7 @@ __COMPONENT__
 const D = __DATA__;
 D.confidence = unpack(D.confidence, Float32Array); D.variability = unpack(D.variability, Float32Array);
 D.gold = unpack(D.gold, Uint8Array);
+if (D.agreement) D.agreement = unpack(D.agreement, Uint8Array);
 for (const kv of location.hash.replace(/^#/, "").split("&")) {
   const [k, v] = kv.split("="); if (k in D.thresholds && !isNaN(parseFloat(v))) D.thresholds[k] = parseFloat(v);
 }
@@ -60,6 +63,20 @@ def gzip_lines(lines) -> str:
     return base64.b64encode(gzip.compress("\n".join(lines).encode(), 6)).decode()
 
 
+AGREEMENT_LEVELS = ("unanimous", "a clear majority (4 of 5)", "split vote (at most 3 of 5)")
+AGREEMENT_COLORS = ("#1a9850", "#fdae61", "#d73027")
+
+
+def agreement_codes(table: pd.DataFrame) -> dict:
+    """Each pair's agreement as a code into AGREEMENT_LEVELS (255: no several annotators' labels); {} without any."""
+    if not has_annotators(table):
+        return {}
+    agreement = table["agreement"].to_numpy(dtype=float)
+    codes = np.where(agreement >= 1 - 1e-9, 0, np.where(agreement <= SPLIT_VOTE + 1e-9, 2, 1))
+    codes = np.where(voted(table), codes, 255).astype(np.uint8)
+    return {"agreement": b64(codes), "agreement_levels": list(AGREEMENT_LEVELS), "agreement_colors": list(AGREEMENT_COLORS)}
+
+
 def write_datamap_html(table: pd.DataFrame, thresholds: Thresholds, path: Path, sample_points: int = 25_000,
                        title: str = "Data map") -> Path:
     """A self-contained page (plotly.js inlined) with sliders, live exact counts, hover text and id download."""
@@ -78,6 +95,7 @@ def write_datamap_html(table: pd.DataFrame, thresholds: Thresholds, path: Path, 
             "gold": b64(table["gold_label"].to_numpy(np.uint8)),
             "ids_gz": gzip_lines(table["example_id"].astype(str)), "drawn": shown.index.tolist(),
             "hover_gz": gzip_lines(h.replace("\n", " ") for h in hover), "thresholds": thresholds.as_dict(), **legend()}
+    data.update(agreement_codes(table))
     page = (TEMPLATE.replace("__PLOTLY__", get_plotlyjs()).replace("__TITLE__", html.escape(title))
             .replace("__N__", f"{len(table):,}").replace("__DRAWN__", f"{len(shown):,}")
             .replace("__COMPONENT__", component_source())
