@@ -25,7 +25,7 @@ def run(entry_point, outputs):
 @pytest.mark.parametrize("args,message", [
     (["run", "-p", "no_such_param=1"], "unknown parameter(s) 'no_such_param'"),
     (["run", "-p", "learnig_rate=0.1"], "unknown parameter(s) 'learnig_rate' (did you mean 'learning_rate'?)"),
-    (["run", "--profile", "nope"], "unknown profile 'nope': choose one of ['check', 'demo', 'snli', 'snli-cpu', 'snli-cpu-large', 'snli-rehearsal', 'snli-study', 'snli-study-roberta']"),
+    (["run", "--profile", "nope"], "unknown profile 'nope': choose one of ['check', 'demo', 'snli', 'snli-cpu', 'snli-cpu-large', 'snli-human', 'snli-rehearsal', 'snli-study', 'snli-study-roberta']"),
     (["run", "-p", "train_file=missing/train.jsonl"], "train_file='missing/train.jsonl': no such file"),
     (["run", "-p", "epochs=lots"], "epochs='lots': input should be a valid number"),
     (["run", "-p", "learning_rate=0"], "learning_rate=0: input should be greater than 0"),
