@@ -28,7 +28,9 @@ from nbutils.compare import human  # noqa: E402
 from nbutils.compare.replicates import t_summary  # noqa: E402
 from nbutils.map import human_check, noise_check  # noqa: E402
 from nbutils.map.regions import Thresholds  # noqa: E402
+from nbutils.map.metrics import compute_metrics  # noqa: E402
 from nbutils.map.stage import run_stage  # noqa: E402
+from nbutils.train.dynamics import read_matrix  # noqa: E402
 
 REAL = "trained label ≠ consensus"
 
@@ -40,7 +42,7 @@ def main() -> None:
     a = ap.parse_args()
     record = json.loads((a.sweep / "sweep.json").read_text())
     runs = {s: a.sweep.parent / e["run"] for s, e in record["runs"].items() if e["status"] == "ok"}
-    maps = {s: pd.read_parquet(r / "datamap.parquet") for s, r in runs.items()}
+    maps = {s: every_score(r) for s, r in runs.items()}
     twins = {s: twin_map(r, maps[s], a.planted) for s, r in runs.items()}
     print(f"seeds {', '.join(runs)}; {', '.join(f'{len(m):,}' for m in maps.values())} pairs mapped\n")
     region_lifts(maps)
@@ -48,6 +50,14 @@ def main() -> None:
     entropy(maps)
     people(runs)
     contrasts(a.sweep, runs)
+
+
+def every_score(run: Path) -> pd.DataFrame:
+    """The run's map, with any score its notebook 03 predates (e.g. label_quality) computed from its dynamics."""
+    table = pd.read_parquet(run / "datamap.parquet")
+    metrics = compute_metrics(read_matrix(run / "dynamics"))
+    missing = [c for c in metrics.columns if c not in table.columns]
+    return table.merge(metrics[["example_id", *missing]], on="example_id", how="left") if missing else table
 
 
 def twin_map(run: Path, table: pd.DataFrame, train: bool) -> pd.DataFrame | None:

@@ -107,3 +107,30 @@ def test_region_counts_equal_a_crosstab():
     got = region_counts(t)
     assert list(got.index) == [r for r in REGIONS[:3]] + ["total"] and list(got.columns) == ["entailment", "contradiction", "total"]
     assert (got == want.loc[got.index, got.columns]).all().all()
+
+
+def test_confident_learning_reads_the_first_logging_point_and_flags_a_pair_the_model_calls_another_label(tmp_path):
+    """label_quality: cleanlab's self-confidence, the given label's softmax probability at the first point (by hand);
+    label_issue: cleanlab's find_label_issues on those probabilities flags the pair that looks mislabelled."""
+    from nbutils.train import dynamics as dyn
+    rng = np.random.default_rng(0)
+    n = 60
+    gold = np.arange(n) % 3
+    first = np.full((n, 3), -1.0)
+    first[np.arange(n), gold] = 2.0 + rng.random(n)   # the model agrees with the given label
+    first[7] = [-1.0, 3.0, -1.0]                        # pair 7 is labelled neutral (7 % 3 = 1)...
+    first[8] = [4.0, -1.0, -2.0]                        # ...pair 8 contradiction, but the model is sure it is entailment
+    ids = np.array([f"p{i:02d}" for i in range(n)], dtype=object)
+    dyn.write_point(tmp_path, 0, 1.0, ids, gold, first)
+    dyn.write_point(tmp_path, 1, 2.0, ids, gold, np.zeros((n, 3)))   # a later point must not change the score
+    t = compute_metrics(dyn.read_matrix(tmp_path)).set_index("example_id")
+    e = np.exp(first - first.max(axis=1, keepdims=True))
+    by_hand = (e / e.sum(axis=1, keepdims=True))[np.arange(n), gold]
+    assert np.allclose(t.loc[ids, "label_quality"].to_numpy(), by_hand, atol=1e-6)
+    assert t.loc[ids, "label_issue"].to_numpy().nonzero()[0].tolist() == [8]
+    assert t["label_quality"].idxmin() == "p08"
+
+
+def test_a_map_without_logits_has_no_confident_learning_score():
+    t = compute_metrics(matrix([[0.2, 0.4], [0.9, 0.8]], [[0, 0], [1, 1]]))
+    assert "label_quality" not in t.columns and "label_issue" not in t.columns

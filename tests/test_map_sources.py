@@ -119,6 +119,7 @@ def test_coordinates_give_every_metric_they_allow_and_say_what_they_cannot(tmp_p
     assert (t["region"] == "ambiguous").sum() == 8, "rank mode over the 30 covered pairs: 25% each"
     lines = "\n".join(loaded.lines())
     assert "no AUM: the source holds no logits" in lines and "count of correct epochs" in lines
+    assert "no confident-learning score (cleanlab): the source holds no logits" in lines
     assert "covers 30 of the run's 40 training pairs (10 not covered, never selected)" in lines
     assert loaded.by_label.loc["total"].tolist()[:2] == [30, 10]
 

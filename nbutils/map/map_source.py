@@ -43,10 +43,11 @@ from .sources import Coverage, SourceTable, join_dynamics, join_ids, read_source
 
 KINDS = ("run", "cartography", "coordinates", "regions", "reference")
 METRICS = ("confidence", "variability", "correctness", "correct_count", "forgetfulness", "never_learned",
-           "threshold_closeness", "aum", "aum_rank")
+           "threshold_closeness", "aum", "aum_rank", "label_quality", "label_issue")
 RECORD = "map_source.json"
 LACKS = {
     "aum": "no AUM: the source holds no logits",
+    "label_quality": "no confident-learning score (cleanlab): the source holds no logits",
     "correctness": "no correctness: the source holds no per-epoch predictions",
     "forgetfulness": "no forgetfulness: the source holds no per-epoch predictions",
     "confidence": "no confidence or variability: the source holds regions only, so there is no map to draw, the "
@@ -73,7 +74,7 @@ class LoadedMap:
     @property
     def lacks(self) -> dict[str, str]:
         return {k: why for k, why in LACKS.items() if k not in self.table.columns
-                and not (k in ("correctness", "forgetfulness", "aum") and "confidence" not in self.table.columns)}
+                and not (k in ("correctness", "forgetfulness", "aum", "label_quality") and "confidence" not in self.table.columns)}
 
     @property
     def drawable(self) -> bool:

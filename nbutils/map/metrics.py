@@ -10,6 +10,15 @@ AUM, the area under the margin (Pleiss et al., 2020, "Identifying Mislabeled Dat
 Ranking"): at each logging point the margin is the gold label's logit minus the largest other logit; AUM is its mean
 over the points. A pair the model keeps assigning to another label has a negative AUM: mislabelled pairs sink to the
 bottom. `aum_rank` is 1 for the lowest AUM (the most suspect pair).
+
+Confident learning (Northcutt et al., 2021), through cleanlab: `label_quality` is cleanlab's label quality score of
+the given label (`cleanlab.rank.get_label_quality_scores`, its default self-confidence) and `label_issue` whether
+`cleanlab.filter.find_label_issues` flags the pair. Both want out-of-sample probabilities; they read those of the
+first logging point. Under `dynamics_mode: in_training` a pair's first-epoch record is the forward pass of the step
+that trains on it, so the model has never trained on that pair (it has on the pairs before it in the epoch): out of
+sample, at no cost, but from a weaker model for the pairs early in the first epoch. Cross-fitting (k models, each
+scoring the pairs it left out) would cost k trainings. Under `eval_pass` the first point comes after training on
+every pair, so the probabilities are in-sample and the score is weaker than confident learning intends.
 """
 from __future__ import annotations
 
@@ -40,4 +49,16 @@ def compute_metrics(m: DynamicsMatrix) -> pd.DataFrame:
         "correct_count": m.correct.sum(axis=1), "forgetfulness": forget, "never_learned": forget < 0,
         "threshold_closeness": conf * (1 - conf),
         "aum": m.margin.mean(axis=1),
-    }).assign(aum_rank=lambda d: d["aum"].rank(method="first").astype(np.int64))
+    }).assign(aum_rank=lambda d: d["aum"].rank(method="first").astype(np.int64), **confident_learning(m))
+
+
+def confident_learning(m: DynamicsMatrix) -> dict[str, np.ndarray]:
+    """label_quality and label_issue from cleanlab on the first logging point's probabilities ({} without them)."""
+    if m.first_probs is None or len(np.unique(m.gold_label)) < m.first_probs.shape[1]:
+        return {}   # a map made from coordinates, or a label missing from the pairs (cleanlab needs every class)
+    from cleanlab.filter import find_label_issues
+    from cleanlab.rank import get_label_quality_scores
+    labels = m.gold_label.astype(np.int64)
+    probs = m.first_probs / m.first_probs.sum(axis=1, keepdims=True)
+    return {"label_quality": get_label_quality_scores(labels, probs),
+            "label_issue": find_label_issues(labels, probs, n_jobs=1)}

@@ -1,9 +1,9 @@
 """How well the map finds the labels the planted-noise check flipped (nbutils.data.noise): one row per score.
 
 Each score is oriented so that a higher value means "more likely flipped": 1 − confidence, 1 − correctness,
-variability, forgetfulness (never-learned pairs counted as the most forgetful, as the original code's 1000 does) and
-−AUM. For each: ROC AUC (the chance that a flipped pair outranks a clean one; 0.5 is chance, from the Mann-Whitney U
-statistic), precision at k (k = the number flipped: the share flipped among the k top-ranked pairs) and, once for the
+variability, forgetfulness (never-learned pairs counted as the most forgetful, as the original code's 1000 does),
+−AUM and 1 − cleanlab's label quality (nbutils.map.metrics.confident_learning). For each: ROC AUC (the chance that a
+flipped pair outranks a clean one; 0.5 is chance, from the Mann-Whitney U statistic), precision at k (k = the number flipped: the share flipped among the k top-ranked pairs) and, once for the
 map, the hard-to-learn region's precision (share of it flipped) and recall (share of flipped pairs in it).
 """
 from __future__ import annotations
@@ -27,6 +27,8 @@ def suspicion_scores(table: pd.DataFrame) -> dict[str, np.ndarray]:
         scores["forgetfulness"] = np.where(table["never_learned"].to_numpy(), forget.max(initial=0) + 1, forget)
     if "aum" in cols:
         scores["−AUM"] = -table["aum"].to_numpy()
+    if "label_quality" in cols:
+        scores["1 − label quality (cleanlab)"] = 1 - table["label_quality"].to_numpy()
     return scores
 
 

@@ -193,7 +193,7 @@ def join_dynamics(checked: SourceTable, train: pd.DataFrame) -> tuple[DynamicsMa
     others[rows, cols, gold[:, None]] = -np.inf
     margin = logits[rows, cols, gold[:, None]] - others.max(axis=2)
     matrix = DynamicsMatrix(ours.dropna().to_numpy(dtype=object), gold, np.arange(1, n_epochs + 1, dtype=float),
-                            gold_prob, logits.argmax(axis=2) == gold[:, None], margin)
+                            gold_prob, logits.argmax(axis=2) == gold[:, None], margin, probs[:, 0])
     return matrix, coverage
 
 

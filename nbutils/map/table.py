@@ -2,7 +2,7 @@
 
 `outputs/<run>/datamap.parquet`: one row per training pair the map covers (nbutils.map.map_source), example_id,
 gold_label, confidence, variability, correctness, correct_count, forgetfulness, never_learned, threshold_closeness, aum,
-aum_rank (nbutils.map.metrics; a map made elsewhere holds those its source allows, listed in map_source.json), region
+aum_rank, label_quality, label_issue (nbutils.map.metrics; a map made elsewhere holds those its source allows, listed in map_source.json), region
 (nbutils.map.regions, or the source's own), and the pair's text columns (premise, hypothesis, and any optional
 pair-table column of the run's train split).
 """

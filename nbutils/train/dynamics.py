@@ -109,6 +109,7 @@ class DynamicsMatrix:
     gold_prob: np.ndarray
     correct: np.ndarray
     margin: np.ndarray      # gold logit minus the largest other logit (Pleiss et al., 2020)
+    first_probs: np.ndarray | None = None   # (examples × labels) probabilities at the first logging point (confident learning)
 
     @property
     def n_points(self) -> int:
@@ -117,7 +118,7 @@ class DynamicsMatrix:
     def first(self, n: int) -> "DynamicsMatrix":
         """Only the first n logging points (first_points)."""
         return DynamicsMatrix(self.example_ids, self.gold_label, self.epochs[:n], self.gold_prob[:, :n], self.correct[:, :n],
-                              self.margin[:, :n])
+                              self.margin[:, :n], self.first_probs)
 
 
 def read_matrix(folder: Path, first_points: int = 0) -> DynamicsMatrix:
@@ -147,7 +148,7 @@ def read_matrix(folder: Path, first_points: int = 0) -> DynamicsMatrix:
     n, k = len(ids), len(points)
     gold_prob, margin = np.full((n, k), np.nan), np.full((n, k), np.nan)
     pred, gold = np.zeros((n, k), dtype=np.int64), np.full(n, -1, dtype=np.int64)
-    epochs, holes = np.zeros(k), {}
+    epochs, holes, first_probs = np.zeros(k), {}, None
     for j, pt in enumerate(points):
         t, sizes = tables[pt]
         where = places[pt]
@@ -164,11 +165,14 @@ def read_matrix(folder: Path, first_points: int = 0) -> DynamicsMatrix:
         gold_prob[rows, j] = t.column("gold_prob").to_numpy()[first]
         pred[rows, j] = t.column("pred_label").to_numpy()[first]
         margin[rows, j] = _margins(t)[first]
+        if j == 0:
+            first_probs = np.zeros((n, t.column("logits").type.list_size))
+            first_probs[rows] = softmax(_logits(t)[first])
         gold[rows] = t.column("gold_label").to_numpy()[first]
         epochs[j] = t.column("epoch")[0].as_py()
     if holes:
         raise WorkbookError(f"{folder}: examples missing at logging point(s) {holes} (point: count). The run was cut short; resume it.")
-    return DynamicsMatrix(ids.to_numpy(zero_copy_only=False), gold, epochs, gold_prob, pred == gold[:, None], margin)
+    return DynamicsMatrix(ids.to_numpy(zero_copy_only=False), gold, epochs, gold_prob, pred == gold[:, None], margin, first_probs)
 
 
 def _point_table(files: list[Path]) -> tuple[pa.Table, list[int]]:
@@ -195,10 +199,15 @@ def _refuse_repeats_within_files(folder: Path, files: list[Path], sizes: list[in
                                 "were written by more than one run. Delete the dynamics folder and train again (notebook 02).")
 
 
+def _logits(table: pa.Table) -> np.ndarray:
+    """The records' logits as a (records × labels) float64 array."""
+    logits = table.column("logits").combine_chunks()
+    return logits.flatten().to_numpy().reshape(len(table), logits.type.list_size).astype(np.float64)
+
+
 def _margins(table: pa.Table) -> np.ndarray:
     """Gold logit minus the largest other logit, per record (for AUM)."""
-    logits = table.column("logits").combine_chunks()
-    values = logits.flatten().to_numpy().reshape(len(table), logits.type.list_size).astype(np.float64)
+    values = _logits(table)
     gold = table.column("gold_label").to_numpy().astype(np.int64)
     rows = np.arange(len(table))
     gold_logit = values[rows, gold]
