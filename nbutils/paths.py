@@ -96,6 +96,11 @@ def figures_dir(run_name: str) -> Path:
     return _sub(run_name, "figures")
 
 
+def review_dir(run_name: str) -> Path:
+    """Triage and review files: suspects.csv (nbutils.review.triage)."""
+    return _sub(run_name, "review")
+
+
 def resolve_input(path: str | os.PathLike) -> Path:
     """A user-given path: absolute, relative to the cwd, or relative to the project root."""
     p = Path(os.path.expanduser(str(path)))

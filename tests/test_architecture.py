@@ -10,7 +10,7 @@ import pytest
 from nbutils.paths import PROJECT_ROOT
 
 # Lowest first: a module may import from its own layer or any layer below it, never from one above.
-LAYERS = ("plumbing", "contrast", "data", "train", "map", "retrain", "compare", "run")
+LAYERS = ("plumbing", "contrast", "data", "train", "map", "review", "retrain", "compare", "run")
 PLUMBING = ("paths", "errors", "labels", "run_lock")
 STAGES = ("data", "train", "map", "retrain", "compare")
 PACKAGE = PROJECT_ROOT / "nbutils"
