@@ -273,3 +273,11 @@ def test_a_real_data_profile_without_the_shared_folder_says_how_to_use_the_hub(t
     params["limit_train"] = 0   # snli-cpu-large maps the whole subset: the same size from the hub
     with pytest.raises(WorkbookError, match="-p limit_train=39242"):
         check_inputs(params, "snli-cpu-large")
+    human = profiles.resolve("snli-human", {}, notebook_paths())   # the hub has no annotator labels: SNLI's own files
+    for key in ("train_file", "validation_file"):
+        human[key] = str(shared / Path(human[key]).relative_to("../shared/data"))
+    with pytest.raises(WorkbookError) as err:
+        check_inputs(human, "snli-human")
+    text = str(err.value)
+    assert "hub:" not in text and "snli_1.0.zip" in text and "annotator_labels" in text
+    assert "--profile snli-human -p train_file=snli_1.0/snli_1.0_dev.jsonl -p validation_file=snli_1.0/snli_1.0_test.jsonl" in text

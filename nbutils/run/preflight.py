@@ -90,6 +90,23 @@ def check_model_folder(key: str, name: str, folder) -> None:
                                 "or use a random:* model.")
 
 
+SNLI_ZIP = "https://nlp.stanford.edu/projects/snli/snli_1.0.zip"
+
+
+def _annotated_files_needed(missing: list[tuple[str, str]], shared, profile: str) -> str:
+    """label_source=first_annotator needs SNLI's own files: the hub's copy has no annotator labels, so no hub command."""
+    return "\n".join([
+        f"{', '.join(f'{k}={s!r}' for k, s in missing)}: not found. This run reads the offline SNLI files of "
+        f"{paths.shown(shared)}, which is not beside this clone.",
+        "  It trains on the first annotator's label (label_source=first_annotator), so it needs SNLI's own files, whose pairs "
+        "carry annotator_labels; the hub's copy has only the consensus label.",
+        f"  Download SNLI 1.0 ({SNLI_ZIP}), unzip it here, and run: python -m nbutils run"
+        f"{' --profile ' + profile if profile else ''} -p train_file=snli_1.0/snli_1.0_dev.jsonl "
+        "-p validation_file=snli_1.0/snli_1.0_test.jsonl -p contrast_files='[generated]' (or point contrast_files at your "
+        "copy of the counterfactually revised SNLI dev set).",
+        "  Or put the files in ../shared/data/<folder>/ (or set NBUTILS_SHARED_DATA); docs/usage.md lists them."])
+
+
 def _shared_files_or_hub(sources: list[tuple[str, str]], params: dict, profile: str) -> None:
     """Files of ../shared/data that are not there (a clone with nothing beside it): one message with the hub's way."""
     shared = paths.SHARED_DATA_DIR.resolve()
@@ -97,6 +114,8 @@ def _shared_files_or_hub(sources: list[tuple[str, str]], params: dict, profile: 
                and not paths.resolve_input(s).exists() and paths.resolve_input(s).is_relative_to(shared)]
     if not missing:
         return
+    if params.get("label_source", "gold") != "gold":
+        raise WorkbookError(_annotated_files_needed(missing, shared, profile))
     splits = [k for k, _ in missing if k in FILE_PARAMS]
     no_hub = [s for k, s in missing if k == "contrast_files" and any(n in s for n in NO_HUB_COPY)]
     limit_train = params.get("limit_train") or SHARED_TRAIN_PAIRS - params.get("selection_pairs", 1000)
