@@ -139,8 +139,15 @@ def test_arms_and_their_controls_draw_only_from_the_pairs_the_map_covers(tmp_pat
     selection = loaded.table[loaded.table["region"] != "other"]
     mix, _ = build_mix(selection, 60, {"ambiguous": 0.5, "hard-to-learn": 0.25, "easy-to-learn": 0.25}, seed=3)
     cfg = TrainConfig(epochs=1)
+    from nbutils.labels import LABELS
+    from nbutils.review import corrections
+    mapped = loaded.table.reset_index(drop=True)
+    decided = corrections.latest(pd.DataFrame([
+        corrections.decision(mapped.iloc[0], "relabel", LABELS[(mapped["gold_label"][0] + 1) % 3]),
+        corrections.decision(mapped.iloc[1], "relabel", LABELS[(mapped["gold_label"][1] + 2) % 3]),
+        corrections.decision(mapped.iloc[2], "drop"), corrections.decision(mapped.iloc[3], "keep")]))
     plans = plan_arms(list(ARMS), mix, loaded.table, cfg=cfg, curriculum=[], weights={}, balanced_batches=False, teacher="",
-                      rounds=1, base_cfg=cfg, seed=3)
+                      rounds=1, base_cfg=cfg, seed=3, decided=decided)
     covered = set(loaded.table["example_id"])
     for plan in plans:
         assert set(plan.pairs["example_id"]) <= covered, plan.name
@@ -151,6 +158,17 @@ def test_arms_and_their_controls_draw_only_from_the_pairs_the_map_covers(tmp_pat
     assert by["paper_mixed"].pairs["example_id"].is_unique and len(by["all_mapped"].pairs) == 300
     assert (by["paper_mixed_random"].pairs["gold_label"].value_counts().sort_index().tolist()
             == by["paper_mixed"].pairs["gold_label"].value_counts().sort_index().tolist())
+    cleaned, dropped = by["cleaned"].pairs.set_index("example_id"), by["cleaned_random_drop"].pairs.set_index("example_id")
+    assert len(cleaned) == 299 and mapped["example_id"][2] not in cleaned.index, "the dropped pair goes"
+    changed = (cleaned["gold_label"] != mapped.set_index("example_id").loc[cleaned.index, "gold_label"]).sum()
+    assert changed == 2, "the two relabelled pairs take their new labels"
+    assert len(dropped) == 300 - 3, "as many pairs dropped at random as the review corrected (2 relabelled + 1 dropped)"
+    assert (dropped["gold_label"] == mapped.set_index("example_id").loc[dropped.index, "gold_label"]).all(), "no label changed"
+    assert by["cleaned"].from_base and by["cleaned_random_drop"].from_base
+    from nbutils.retrain.arms import cleaning_arms
+    assert cleaning_arms(["selected", "cleaned", "cleaned_random_drop"], None) == (
+        ["selected"], "no review decisions (review/corrections.csv or -p corrections): the arms cleaned, cleaned_random_drop are skipped")
+    assert cleaning_arms(["selected", "cleaned"], decided) == (["selected", "cleaned"], "")
 
 
 def test_the_published_regions_cover_the_split_and_other_pairs_are_other():

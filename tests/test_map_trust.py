@@ -1,6 +1,7 @@
 """Can the map be trusted: planted noise, the scores that find it, and agreement with a reference map."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 
 from nbutils.data.noise import plant_noise
 from nbutils.errors import WorkbookError
+from nbutils.labels import LABEL_TO_ID
 from nbutils.map import noise_check, reference
 from nbutils.map.migration import agreement
 from nbutils.paths import PROJECT_ROOT
@@ -121,7 +123,8 @@ def test_the_check_profile_finds_the_planted_noise(tmp_path):
     """The demo with 5% of its labels flipped: low confidence finds the flipped pairs (ROC AUC > 0.9)."""
     # the profile's map as it is; the retraining after it at its smallest (the claim is notebook 03's)
     p = subprocess.run([sys.executable, "-m", "nbutils", "run", "--profile", "check", "-p", "retrain_size=200", "-p", "bootstrap_samples=100",
-                        "-p", "held_back_per_region=50"], cwd=PROJECT_ROOT,
+                        "-p", "held_back_per_region=50", "-p", "review_oracle=planted", "-p", "arms=[selected,random,cleaned,cleaned_random_drop]"],
+                       cwd=PROJECT_ROOT,
                        env={**os.environ, "NBUTILS_OUTPUTS": str(tmp_path)}, capture_output=True, text=True, timeout=900)
     assert p.returncode == 0, p.stderr[-3000:]
     table = pd.read_parquet(tmp_path / "check" / "datamap.parquet")
@@ -130,3 +133,22 @@ def test_the_check_profile_finds_the_planted_noise(tmp_path):
     assert check.loc["1 − confidence", "roc_auc"] > 0.9 and check.loc["−AUM", "roc_auc"] > 0.9
     report = (tmp_path / "check" / "reports" / "03_data_map.html").read_text()
     assert "roc_auc" in report and "precision_at_" in report
+    # the simulated review of the top 10% by AUM, and the cleaning arms beside dropping as many pairs at random
+    decided = pd.read_csv(tmp_path / "check" / "review" / "corrections.csv", keep_default_na=False)
+    assert len(decided) == round(0.1 * len(table)) and (decided["reviewer"] == "oracle:planted").all()
+    mapped = table.set_index("example_id")
+    relabelled = decided[decided["action"] == "relabel"]
+    assert mapped.loc[relabelled["example_id"], "noise_flipped"].all(), "the oracle relabels flipped pairs only"
+    assert (relabelled["new_label"].map(LABEL_TO_ID).to_numpy() == mapped.loc[relabelled["example_id"], "clean_label"].to_numpy()).all()
+    assert len(relabelled) > 0.5 * table["noise_flipped"].sum(), "the top 10% by AUM hold most flipped pairs"
+    sets = pd.read_parquet(tmp_path / "check" / "retrain_set.parquet")
+    cleaned = sets[sets["arm"] == "cleaned"].set_index("example_id")
+    assert len(cleaned) == len(table) and (cleaned.loc[relabelled["example_id"], "gold_label"].to_numpy()
+                                            == relabelled["new_label"].map(LABEL_TO_ID).to_numpy()).all()
+    assert (sets["arm"] == "cleaned_random_drop").sum() == len(table) - len(relabelled), "as many dropped as were corrected"
+    for name in ("04_retrain", "05_compare"):
+        executed = json.loads((tmp_path / "check" / "notebooks" / f"{name}.ipynb").read_text())
+        first = next("".join(o["text"]) for c in executed["cells"] for o in c.get("outputs", []) if o.get("name") == "stdout")
+        assert first.startswith("SIMULATED REVIEW: oracle:planted made"), name
+    contrasts = pd.read_csv(tmp_path / "check" / "contrasts.csv")
+    assert "cleaned − cleaned_random_drop" in set(contrasts["contrast"])

@@ -55,6 +55,17 @@ def test_reports_and_index_show_every_notebook_with_figures(demo_run):
     assert (run / "figures" / "datamap.png").exists() and "id='count-" in (run / "figures" / "datamap.html").read_text()
 
 
+def test_triage_is_written_and_no_oracle_runs_unless_asked(demo_run):
+    """The demo asks for no simulated review: notebook 03 writes its suspects, nobody decides, no cleaning arm trains."""
+    run = demo_run[0]
+    suspects = pd.read_csv(run / "review" / "suspects.csv")
+    mapped = pd.read_parquet(run / "datamap.parquet").set_index("example_id")
+    assert suspects["rank"].tolist() == list(range(1, len(suspects) + 1)) and len(suspects) == min(1000, len(mapped))
+    assert suspects["score"].is_monotonic_increasing and (suspects["score"] == mapped.loc[suspects["example_id"], "aum"].to_numpy()).all()
+    assert not (run / "review" / "corrections.csv").exists() and not (run / "review" / "decisions_used.csv").exists()
+    assert not {"cleaned", "cleaned_random_drop"} & set(json.loads((run / "retrain_summary.json").read_text())["arms"])
+
+
 def test_artefacts_join_back_to_text(demo_run):
     run = demo_run[0]
     train = pd.read_parquet(run / "data" / "train.parquet")

@@ -25,7 +25,8 @@ from .statistics import compare, consistency, holm, label_metrics
 
 # selected vs random is the question itself; the others separate the selection from the schedule, and test the paper's recipe
 ARM_CONTRASTS = (("selected", "random"), ("selected_plain", "random"), ("selected", "selected_plain"), ("paper", "paper_random"),
-                 ("paper_mixed", "paper_mixed_random"), ("paper_mixed", "paper"))
+                 ("paper_mixed", "paper_mixed_random"), ("paper_mixed", "paper"), ("cleaned", "all_mapped"),
+                 ("cleaned", "cleaned_random_drop"))
 
 Predictions = dict[tuple[str, str], pd.DataFrame]  # (model, data set) -> predictions table
 

@@ -15,6 +15,11 @@
     paper_mixed_random  as `paper` on a uniform draw of `paper_mixed`'s size and label counts
     all_mapped      every mapped pair, as `paper` (where the map covers the whole split, notebook 02's model already is
                     this training)
+    cleaned         every mapped pair with the review's corrections applied (nbutils.review.corrections: relabelled pairs
+                    take the new label, dropped ones go), as `all_mapped`
+    cleaned_random_drop  every mapped pair but as many as the review corrected (relabelled or dropped), dropped at random,
+                    no label changed, as `all_mapped`: did fixing the suspects help more than losing as many pairs?
+Without a corrections file the two cleaning arms are skipped (`cleaning_arms`).
 Every draw is from the mapped pairs (datamap.parquet), so on a map that covers part of the split all arms stand on the
 same ground.
 
@@ -34,8 +39,10 @@ from ..paths import resolve_model_path
 from ..train.config import TrainConfig
 from .mix import curriculum_stages
 
-ARMS = ("selected", "random", "selected_plain", "paper", "paper_random", "paper_mixed", "paper_mixed_random", "all_mapped")
-FROM_BASE = ("paper", "paper_random", "paper_mixed", "paper_mixed_random", "all_mapped")
+ARMS = ("selected", "random", "selected_plain", "paper", "paper_random", "paper_mixed", "paper_mixed_random", "all_mapped",
+        "cleaned", "cleaned_random_drop")
+FROM_BASE = ("paper", "paper_random", "paper_mixed", "paper_mixed_random", "all_mapped", "cleaned", "cleaned_random_drop")
+CLEANING = ("cleaned", "cleaned_random_drop")
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json", "pytorch_model.bin.index.json")
 
 
@@ -76,6 +83,25 @@ def check_base_model(model: str) -> None:
         raise WorkbookError(f"the paper arms fine-tune the base model notebook 02 started from ({model!r}), but {path} holds "
                             f"no weights ({' or '.join(WEIGHT_FILES[:2])}). Point -p model at a folder with pretrained "
                             "weights, or leave paper and paper_random out of arms.")
+
+
+def cleaning_arms(arms: list[str], decided: pd.DataFrame | None) -> tuple[list[str], str]:
+    """The arms to train and a line to print: the cleaning arms go when there are no review decisions."""
+    wanted = [a for a in arms if a in CLEANING]
+    if not wanted or (decided is not None and len(decided)):
+        return arms, ""
+    return [a for a in arms if a not in CLEANING], (f"no review decisions (review/corrections.csv or -p corrections): the arms "
+                                                   f"{', '.join(wanted)} are skipped")
+
+
+def cleaned_pairs(map_table: pd.DataFrame, decided: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """(cleaned, cleaned_random_drop, corrected): the mapped pairs with the decisions applied, and with as many dropped at random."""
+    from ..review.corrections import apply
+    pairs = map_table[["example_id", "region", "gold_label"]].reset_index(drop=True)
+    cleaned, counts = apply(pairs, decided)
+    corrected = counts["relabel"] + counts["drop"]
+    dropped = pairs.sample(n=corrected, random_state=seed).index
+    return cleaned, pairs.drop(index=dropped).reset_index(drop=True), corrected
 
 
 def training_budget(mix: pd.DataFrame, curriculum: list[str], epochs: float, rounds: int) -> float:
@@ -129,9 +155,14 @@ def most_variable(map_table: pd.DataFrame, percent: float) -> pd.DataFrame:
 
 def plan_arms(arms: list[str], mix: pd.DataFrame, map_table: pd.DataFrame, *, cfg: TrainConfig, curriculum: list[str],
               weights: dict[str, float], balanced_batches: bool, teacher: str, rounds: int, base_cfg: TrainConfig,
-              paper_percent: float = 33.0, seed: int = 42) -> list[ArmPlan]:
-    """Every arm's pairs and schedule; `base_cfg` is notebook 02's training configuration (the paper arms reuse it)."""
+              paper_percent: float = 33.0, seed: int = 42, decided: pd.DataFrame | None = None) -> list[ArmPlan]:
+    """Every arm's pairs and schedule; `base_cfg` is notebook 02's training configuration (the paper arms reuse it);
+    `decided`: the review's decision per pair (nbutils.review.corrections.latest), for the cleaning arms."""
     check_arms(arms)
+    if set(arms) & set(CLEANING) and (decided is None or not len(decided)):
+        raise WorkbookError(f"arms {[a for a in arms if a in CLEANING]} need the review's decisions; cleaning_arms leaves them out "
+                            "when there are none.")
+    cleaned, random_drop, corrected = cleaned_pairs(map_table, decided, seed + 4) if set(arms) & set(CLEANING) else (None, None, 0)
     drawn = mix[~mix["augmented"]] if "augmented" in mix.columns else mix
     drawn = drawn[["example_id", "region", "gold_label"]].reset_index(drop=True)
     budget = training_budget(mix, curriculum, cfg.epochs, rounds)
@@ -155,6 +186,12 @@ def plan_arms(arms: list[str], mix: pd.DataFrame, map_table: pd.DataFrame, *, cf
             plans.append(ArmPlan(arm, mixed, base_cfg, from_base=True, drawn_by="paper's pairs + as many other mapped pairs at random"))
         elif arm == "paper_mixed_random":
             plans.append(ArmPlan(arm, like(mixed, map_table, seed + 3), base_cfg, from_base=True, drawn_by=f"{uniform} as paper_mixed"))
+        elif arm == "cleaned":
+            plans.append(ArmPlan(arm, cleaned, base_cfg, from_base=True,
+                                 drawn_by=f"every mapped pair, the review's {corrected:,} corrections applied"))
+        elif arm == "cleaned_random_drop":
+            plans.append(ArmPlan(arm, random_drop, base_cfg, from_base=True,
+                                 drawn_by=f"every mapped pair but {corrected:,} dropped at random, labels as given"))
         else:
             plans.append(ArmPlan(arm, map_table[["example_id", "region", "gold_label"]].reset_index(drop=True), base_cfg,
                                  from_base=True, drawn_by="every mapped pair"))

@@ -95,6 +95,7 @@ def train_arm(run_name: str, plan: ArmPlan, *, held: dict[str, pd.DataFrame], ma
     train_table = read_split(run_name, "train").set_index("example_id")
     texts = train_table if extra_pairs is None else pd.concat([train_table, extra_pairs.set_index("example_id")[train_table.columns.intersection(extra_pairs.columns)]])
     table = texts.loc[mix["example_id"]].reset_index()
+    table["gold_label"] = mix["gold_label"].to_numpy()   # the arm's labels: the cleaned arm's relabelled pairs take the new one
     if plan.from_base:   # the paper's recipe: the pretrained model notebook 02 started from, its tokenizer as in 02
         start_texts = pd.concat([train_table["premise"], train_table["hypothesis"]]).tolist()
         model, tok = load_model_and_tokenizer(base["model"], tokenizer=base.get("tokenizer", ""), train_texts=start_texts,

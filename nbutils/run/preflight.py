@@ -43,6 +43,7 @@ def check_inputs(params: dict, profile: str = "") -> "SourceTable | None":
     if params.get("label_source", "gold") != "gold":   # training on the author's label needs a file that has it
         from ..data.label_source import check
         check(params["label_source"], params.get("train_file", ""), train[0] if train is not None else None)
+    _oracle_can_answer(params, train[0] if train is not None else None)
     checked = None
     if params.get("map_source", "run") != "run":   # a map made elsewhere that cannot be read or joined: before anything trains
         from ..map.map_source import check_source
@@ -75,6 +76,20 @@ def check_inputs(params: dict, profile: str = "") -> "SourceTable | None":
 
 
 TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "tokenizer_config.json")
+
+
+def _oracle_can_answer(params: dict, train) -> None:
+    """A simulated review needs the truth it answers with: planted noise, or annotator labels; a real run has no oracle."""
+    oracle = params.get("review_oracle", "")
+    if oracle == "planted" and not params.get("plant_noise"):
+        raise WorkbookError("review_oracle=planted answers with the labels plant_noise flipped, and plant_noise is 0 here. "
+                            "Set plant_noise (e.g. the check profile), or leave review_oracle empty: a real run has no oracle.")
+    if oracle == "consensus":
+        from ..data.annotators import has_annotators
+        if params.get("train_file") == "demo" or str(params.get("train_file", "")).startswith("hub:") or (
+                train is not None and not has_annotators(train)):
+            raise WorkbookError("review_oracle=consensus answers with the annotators' majority, and the training file carries no "
+                                "annotator labels. Use SNLI's own files (the snli-human profile), or leave review_oracle empty.")
 
 
 def check_model_folder(key: str, name: str, folder) -> None:

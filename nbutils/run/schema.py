@@ -18,6 +18,7 @@ from ..map.regions import REGIONS
 from ..map.selection import SOURCES as SELECTION_SOURCES
 from ..retrain.arms import ARMS
 from ..retrain.augment import RULES as AUGMENT_RULES
+from ..review.oracle import ORACLES
 from ..review.triage import SCORES as TRIAGE_SCORES
 from ..train.config import DYNAMICS_MODES
 
@@ -26,6 +27,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "precision": ("auto", "bf16", "fp16", "fp32"), "dynamics_mode": DYNAMICS_MODES, "region_mode": ("thresholds", "rank"),
     "short_policy": ("fill", "fail"), "overlay": ("word_overlap", "hypothesis_words", "negation", "aum", "agreement"),
     "selection": tuple(SELECTION_SOURCES), "label_source": LABEL_SOURCES, "triage_score": tuple(TRIAGE_SCORES),
+    "review_oracle": ("", *ORACLES),
 }
 LIST_CHOICES: dict[str, tuple[str, ...]] = {"curriculum": REGIONS[:3], "augment_rules": tuple(AUGMENT_RULES), "arms": ARMS}
 SHARE = {"ge": 0.0, "le": 1.0}
@@ -35,7 +37,7 @@ RANGES: dict[str, dict] = {
     "max_length": {"ge": 8, "le": 8192}, "logs_per_epoch": {"ge": 1}, "num_workers": {"ge": 0}, "pad_multiple": {"ge": 1},
     "selection_pairs": {"ge": 0}, "limit_train": {"ge": 0}, "limit_validation": {"ge": 0}, "demo_train_size": {"ge": 10},
     "generated_contrast_size": {"ge": 0}, "plant_noise": {"ge": 0, "lt": 0.5}, "first_points": {"ge": 0},
-    "sample_points": {"ge": 100}, "triage_top": {"ge": 1}, "rank_percent": {"gt": 0, "le": 100 / 3}, "retrain_size": {"ge": 1},
+    "sample_points": {"ge": 100}, "triage_top": {"ge": 1}, "review_budget": {"gt": 0}, "rank_percent": {"gt": 0, "le": 100 / 3}, "retrain_size": {"ge": 1},
     "ambiguous_share": SHARE, "hard_share": SHARE, "easy_share": SHARE, "ambiguous_weight": {"ge": 0}, "hard_weight": {"ge": 0},
     "easy_weight": {"ge": 0}, "held_back_per_region": {"ge": 0}, "augment_count": {"ge": 0}, "distill_alpha": SHARE,
     "distill_temperature": {"gt": 0}, "rounds": {"ge": 1}, "round_logs_per_epoch": {"ge": 1}, "paper_percent": {"gt": 0, "le": 100},
