@@ -99,3 +99,17 @@ def test_the_matrix_reader_names_an_example_recorded_twice_in_one_file(tmp_path)
     dyn.write_point(tmp_path, 1, 2.0, np.array(["b", "a", "b"], dtype=object), np.array([1, 0, 1]), np.zeros((3, 3)))
     with pytest.raises(WorkbookError, match=r"example 'b' is recorded twice in point_0001\.rank0\.parquet"):
         dyn.read_matrix(tmp_path)
+
+
+def test_a_few_examples_gold_probabilities_at_every_point_without_the_whole_matrix(tmp_path):
+    from nbutils.train import dynamics as dyn
+    ids = np.array(["a", "b", "c"], dtype=object)
+    gold = np.array([0, 1, 2])
+    for point in range(3):
+        logits = np.array([[point, 0.0, 0.0], [0.0, 1.0, point], [0.0, 0.0, 2.0]])
+        dyn.write_point(tmp_path, point, point + 1.0, ids, gold, logits)
+    got = dyn.gold_probs_of(tmp_path, ["b", "c"])
+    m = dyn.read_matrix(tmp_path)
+    assert set(got) == {"b", "c"}
+    for e in ("b", "c"):
+        assert np.allclose(got[e], m.gold_prob[list(m.example_ids).index(e)], atol=1e-4)

@@ -278,6 +278,39 @@ def test_live_map_in_a_real_jupyterlab(demo_run, tmp_path):
     assert core.sum() <= saved_in_lasso <= hull.sum() and core.sum() > 0, (core.sum(), saved_in_lasso, hull.sum())
 
 
+def test_review_with_the_keys_in_a_real_jupyterlab(demo_run, tmp_path):
+    """Decide suspects with k, d, a note and a relabel key in JupyterLab: each decision is on disk, b goes back, and
+    JupyterLab's own single-key shortcuts (d d deletes a cell, b adds one, m makes markdown) never fire."""
+    import shutil
+
+    import nbformat
+    from nbutils.labels import LABELS
+    from nbutils.review import triage
+    from support.labdriver import jupyter_lab, review_with_keys
+    outputs = tmp_path / "outputs"
+    run = shutil.copytree(demo_run[0], outputs / "rev", ignore=shutil.ignore_patterns("checkpoints", "arms", "predictions"))
+    table = pd.read_parquet(run / "datamap.parquet")
+    suspects = triage.suspects(table, "aum", 20)
+    third = LABELS[(LABELS.index(suspects["given_label"][2]) + 1) % 3]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import pandas as pd\nfrom nbutils.review import triage\nfrom nbutils.review.widget import review_widget\n"
+        "from nbutils.map.table import read_map\ntable = read_map('rev')\n"
+        "review_widget('rev', triage.suspects(table, 'aum', 20), table, 'lab-test')"), nbformat.v4.new_markdown_cell("a second cell")],
+                                  metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(nb, tmp_path / "review.ipynb")
+    with jupyter_lab(tmp_path, env={"NBUTILS_OUTPUTS": str(outputs)}) as (base, token):
+        lines, cells_before, cells_after = review_with_keys(base, token, "review.ipynb", ["k", "d", "m:odd premise", third[0], "b"],
+                                                            screenshot=tmp_path / "review.png")
+    assert lines[:3] == ["1 reviewed, 19 left of 20 suspects · reviewer lab-test", "2 reviewed, 18 left of 20 suspects · reviewer lab-test",
+                         "3 reviewed, 17 left of 20 suspects · reviewer lab-test"]
+    assert cells_before == cells_after == 2, "no notebook shortcut fired"
+    decided = pd.read_csv(run / "review" / "corrections.csv", keep_default_na=False)
+    assert decided["example_id"].tolist() == suspects["example_id"][:3].tolist()
+    assert decided["action"].tolist() == ["keep", "drop", "relabel"] and decided["new_label"].tolist() == ["", "", third]
+    assert decided["note"].tolist() == ["", "", "odd premise"] and (decided["reviewer"] == "lab-test").all()
+    assert decided["rank"].tolist() == [1, 2, 3] and (decided["flagged_by"] == "aum").all()
+
+
 def test_notebook_04_opened_in_jupyterlab_takes_the_runs_settings(demo_run, tmp_path):
     """The committed notebook (its own defaults: 3,000 pairs) opened on the demo run retrains as `make run` did (600)."""
     import shutil

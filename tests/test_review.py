@@ -151,3 +151,33 @@ def test_the_consensus_oracle_answers_with_the_annotators_majority(outputs):
     assert decided.loc["e1", "action"] == "relabel" and decided.loc["e1", "new_label"] == "neutral"
     assert decided.loc["e3", "action"] == "keep" and "no majority" in decided.loc["e3", "note"]
     assert decided.loc["e5", "action"] == "keep"
+
+
+def test_the_review_session_writes_each_decision_at_once_and_a_new_one_resumes_at_the_first_undecided(outputs):
+    """A kernel restart is a new session over the same file: nothing is lost and it starts where the review stopped."""
+    from nbutils.review import corrections
+    from nbutils.review.widget import ReviewSession, review_widget
+    table = map_table()
+    suspects = triage.suspects(table, "aum", 5)   # e4, e1, e3, e5, e0
+    s = ReviewSession("rev", suspects, table, reviewer="ana")
+    assert s.current()["example_id"] == "e4" and s.progress() == {"reviewed": 0, "left": 5, "total": 5, "reviewer": "ana"}
+    assert s.decide("relabel", "contradiction", "the hypothesis denies it") == "e4: relabel to contradiction"
+    assert corrections.read(corrections.path_for("rev"), table)["new_label"].tolist() == ["contradiction"], "on disk at once"
+    assert s.current()["example_id"] == "e1"
+    assert "the label the pair already has" in s.decide("relabel", "entailment") and s.current()["example_id"] == "e1"
+    s.decide("drop")
+    s.back()
+    shown = s.current()
+    assert shown["example_id"] == "e1" and shown["decision"]["action"] == "drop", "going back shows the decision made"
+    s.decide("keep")   # deciding again appends: the latest counts, both stay
+    again = ReviewSession("rev", suspects, table, reviewer="ben")   # the kernel restarted
+    assert again.current()["example_id"] == "e3" and again.progress()["reviewed"] == 2
+    every = corrections.read(corrections.path_for("rev"), table)
+    assert every["action"].tolist() == ["relabel", "drop", "keep"]
+    assert corrections.latest(every).set_index("example_id").loc["e1", "action"] == "keep"
+    w = review_widget("rev", suspects, table, reviewer="ben")
+    w._handle_custom_msg({"event": "decide", "action": "keep", "new_label": "", "note": ""}, [])
+    assert w.pair["example_id"] == "e5" and w.progress["reviewed"] == 3 and w.message == "e3: keep"
+    w._handle_custom_msg({"event": "back"}, [])
+    assert w.pair["example_id"] == "e3" and w.pair["decision"]["reviewer"] == "ben"
+    assert shown["votes"] == "neutral 4 · entailment 1" and shown["curve"] == [], "a table without dynamics has no curve"

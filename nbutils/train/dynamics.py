@@ -175,6 +175,21 @@ def read_matrix(folder: Path, first_points: int = 0) -> DynamicsMatrix:
     return DynamicsMatrix(ids.to_numpy(zero_copy_only=False), gold, epochs, gold_prob, pred == gold[:, None], margin, first_probs)
 
 
+def gold_probs_of(folder: Path, ids) -> dict[str, list[float]]:
+    """A few examples' gold-label probability at every logging point, without reading the whole matrix (the review)."""
+    import pyarrow.compute as pc
+    files = sorted(p for p in Path(folder).glob("point_*.parquet") if FILE_RE.search(p.name))
+    wanted = pa.array([str(i) for i in ids], type=pa.string())
+    parts = []
+    for f in files:
+        t = pq.read_table(f, columns=["example_id", "point", "gold_prob"])
+        parts.append(t.filter(pc.is_in(t.column("example_id").cast(pa.string()), value_set=wanted)).to_pandas())
+    if not parts:
+        return {}
+    records = pd.concat(parts).drop_duplicates(["example_id", "point"]).sort_values("point")
+    return {str(e): [round(float(p), 4) for p in g["gold_prob"]] for e, g in records.groupby("example_id", sort=False)}
+
+
 def _point_table(files: list[Path]) -> tuple[pa.Table, list[int]]:
     """One logging point's records from every process's file, and each file's number of records."""
     parts = [pq.read_table(f, columns=["example_id", "epoch", "gold_label", "gold_prob", "pred_label", "logits"]) for f in files]

@@ -189,3 +189,27 @@ def parse_counts(text: str) -> dict[str, int]:
         if len(cells) > 2 and cells[-1].strip().isdigit():
             out[cells[0].strip()] = int(cells[-1])
     return out
+
+
+def review_with_keys(base: str, token: str, notebook: str, keys: list[str], timeout_ms: int = 180_000,
+                     screenshot: Path | None = None) -> tuple[list[str], int, int]:
+    """Open the notebook, Run All, focus the review widget and press the keys ("m:text" writes a note), each after the
+    last one's answer came back; returns the progress lines after each key and the notebook's cell count before and after."""
+    with browser_page(screenshot) as page:
+        open_and_run_all(page, base, token, notebook, page.locator(".review-card"), timeout_ms)
+        cells = page.locator(".jp-Notebook .jp-Cell").count()
+        page.locator(".review-card").first.click()
+        lines = []
+        for key in keys:
+            before = page.locator(".review-progress").first.inner_text() + page.locator(".review-card").first.inner_text()
+            if key.startswith("m:"):
+                page.keyboard.press("m")
+                page.locator(".review-note").first.fill(key[2:])
+                page.locator(".review-note").first.press("Enter")
+                continue
+            page.keyboard.press(key)
+            page.wait_for_function("old => { const p = document.querySelector('.review-progress'), c = document.querySelector('.review-card');"
+                                   " return p && c && p.innerText + c.innerText !== old; }", arg=before, timeout=30_000)
+            lines.append(page.locator(".review-progress").first.inner_text())
+        page.wait_for_timeout(500)
+        return lines, cells, page.locator(".jp-Notebook .jp-Cell").count()
