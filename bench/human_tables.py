@@ -48,6 +48,7 @@ def main() -> None:
     region_lifts(maps)
     detection(maps, twins)
     entropy(maps)
+    triage_review(maps)
     people(runs)
     contrasts(a.sweep, runs)
 
@@ -75,6 +76,8 @@ def twin_map(run: Path, table: pd.DataFrame, train: bool) -> pd.DataFrame | None
 
 
 def _across(values: list[float]) -> str:
+    if len(set(np.round(values, 12))) == 1:
+        return f"{values[0]:.3f}"
     s = t_summary(np.asarray(values, dtype=float))
     return f"{s['mean_diff']:.3f} [{s['ci_low']:.3f}, {s['ci_high']:.3f}]" if len(values) > 1 else f"{values[0]:.3f}"
 
@@ -117,6 +120,31 @@ def detection(maps: dict[str, pd.DataFrame], twins: dict[str, pd.DataFrame | Non
             print(f"| {score} | {measure.replace('_', ' ')} | " + " | ".join(cells) + " |")
     print("\nEach cell: seed " + " / ".join(seeds) + "; mean [95% t-interval]. 0.5 is chance for ROC AUC; for precision "
           "at k, chance is the target's share.\n")
+
+
+def triage_review(maps: dict[str, pd.DataFrame], budget: float = 0.1) -> None:
+    """What the consensus oracle would change reviewing the top 10% by each triage score, against a random 10%."""
+    from nbutils.review import triage
+    seeds = list(maps)
+    print(f"Triage: the consensus reviewing the top {budget:.0%} of the mapped pairs by each score. Precision: the share of "
+          "reviewed pairs whose author label the consensus changes; recall: the share of all such pairs reviewed. A random "
+          f"review of the same budget has the base rate as precision and {budget:.0%} as recall.\n")
+    print("| ranking | precision (seed " + " / ".join(seeds) + ") | mean [95% t] | recall | mean [95% t] |\n| --- | --- | ---: | --- | ---: |")
+    rows = {}
+    for s, m in maps.items():
+        wrong = m.set_index("example_id").eval("gold_label != consensus_label")
+        k = int(round(budget * len(m)))
+        for name in triage.SCORES:
+            if triage.SCORES[name] not in m.columns:
+                continue
+            top = triage.suspects(m, name, k)["example_id"]
+            rows.setdefault(name, []).append((wrong[top].mean(), wrong[top].sum() / wrong.sum()))
+        rows.setdefault("random (expected)", []).append((wrong.mean(), budget))
+    for name, values in rows.items():
+        prec, rec = np.array(values).T
+        print(f"| {name} | " + " / ".join(f"{v:.3f}" for v in prec) + f" | {_across(list(prec))} | "
+              + " / ".join(f"{v:.3f}" for v in rec) + f" | {_across(list(rec))} |")
+    print()
 
 
 def entropy(maps: dict[str, pd.DataFrame]) -> None:
