@@ -82,11 +82,16 @@ def _across(values: list[float]) -> str:
     return f"{s['mean_diff']:.3f} [{s['ci_low']:.3f}, {s['ci_high']:.3f}]" if len(values) > 1 else f"{values[0]:.3f}"
 
 
+def _head(first: str, seeds: list[str], last: str) -> str:
+    """A table's header: one column per seed, then the column across seeds."""
+    return f"| {first} | " + " | ".join(f"seed {s}" for s in seeds) + f" | {last} |\n| --- |" + " ---: |" * (len(seeds) + 1)
+
+
 def region_lifts(maps: dict[str, pd.DataFrame]) -> None:
     tables = {s: human_check.region_agreement(m) for s, m in maps.items()}
     seeds = list(tables)
     print("Split votes (at most 3 of 5 agree) per region: share, and lift against the whole map (1 = chance)\n")
-    print("| region | " + " | ".join(f"seed {s}" for s in seeds) + " | lift across seeds |\n| --- |" + " ---: |" * (len(seeds) + 1))
+    print(_head("region", seeds, "lift across seeds"))
     for region in tables[seeds[0]].index:
         cells = [f"{t.loc[region, 'split_vote_share']:.1%} (lift {t.loc[region, 'lift']:.2f})" for t in tables.values()]
         print(f"| {region} | " + " | ".join(cells) + f" | {_across([t.loc[region, 'lift'] for t in tables.values()])} |")
@@ -151,7 +156,7 @@ def entropy(maps: dict[str, pd.DataFrame]) -> None:
     tables = {s: human_check.entropy_correlation(m) for s, m in maps.items()}
     seeds = list(tables)
     print("Spearman correlation of each score with the entropy of the five human labels\n")
-    print("| score | " + " | ".join(f"seed {s}" for s in seeds) + " | across seeds |\n| --- |" + " ---: |" * (len(seeds) + 1))
+    print(_head("score", seeds, "across seeds"))
     for score in tables[seeds[0]].index:
         values = [t.loc[score, "spearman_rho"] for t in tables.values()]
         print(f"| {score} | " + " | ".join(f"{v:+.3f}" for v in values) + f" | {_across(values)} |")
