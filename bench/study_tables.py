@@ -22,17 +22,18 @@ def main() -> None:
     runs = {s: sweep.parent / e["run"] for s, e in record["runs"].items() if e["status"] == "ok"}
     seeds = list(runs)
     across = pd.read_csv(sweep / "across_seeds.csv").set_index(["kind", "effect", "data"])
-    print(f"Accuracy (seed {' / '.join(seeds)}):\n")
-    print("| model | " + " | ".join(DATA) + " |\n| --- |" + " ---: |" * len(DATA))
     tables = {s: pd.read_csv(r / "comparison.csv").set_index(["model", "data"]) for s, r in runs.items()}
+    data = [d for d in DATA if d in set(tables[seeds[0]].index.get_level_values("data"))]   # the sets this study scored
+    print(f"Accuracy (seed {' / '.join(seeds)}):\n")
+    print("| model | " + " | ".join(data) + " |\n| --- |" + " ---: |" * len(data))
     for model in dict.fromkeys(tables[seeds[0]].index.get_level_values(0)):
-        cells = [" / ".join(f"{tables[s].loc[(model, d), 'accuracy']:.3f}" for s in seeds) for d in DATA]
+        cells = [" / ".join(f"{tables[s].loc[(model, d), 'accuracy']:.3f}" for s in seeds) for d in data]
         print(f"| `{model}` | " + " | ".join(cells) + " |")
     print("\n| contrast | data | " + " | ".join(f"seed {s}" for s in seeds) + " | mean [95% t-interval] |")
     print("| --- | --- |" + " --- |" * (len(seeds) + 1))
     contrasts = {s: pd.read_csv(r / "contrasts.csv").set_index(["contrast", "data"]) for s, r in runs.items()}
     for c in CONTRASTS:
-        for d in DATA:
+        for d in data:
             if (c, d) not in contrasts[seeds[0]].index or ("contrast", c, d) not in across.index:
                 continue
             per_seed = [_cell(contrasts[s].loc[(c, d)]) for s in seeds]
@@ -40,7 +41,7 @@ def main() -> None:
             interval = f"[{a['ci_low']:+.3f}, {a['ci_high']:+.3f}]" if pd.notna(a["ci_low"]) else "(seeds agree exactly: no interval)"
             print(f"| `{c}` | {d} | " + " | ".join(per_seed) + f" | {a['mean_diff']:+.3f} {interval} |")
     for arm in ("selected", "random", "paper", "paper_mixed"):
-        if ("vs baseline", f"{arm} − model", "validation") not in across.index:
+        if not all(("vs baseline", f"{arm} − model", d) in across.index for d in ("validation", "test")):
             continue
         a = [across.loc[("vs baseline", f"{arm} − model", d)] for d in ("validation", "test")]
         print(f"| `{arm} − original` | validation / test | "
