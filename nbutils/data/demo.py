@@ -36,7 +36,7 @@ def make_demo(n_train: int = 2400, n_validation: int = 600, n_contrast: int = 15
     train = _table(clean + flipped + ambiguous, rng, shuffle=True)
     seen = set(zip(train["premise"], train["hypothesis"]))   # a scored pair is never a training pair (nbutils.data.holdout)
     validation = _table(_unseen_pairs(rng, n_validation, seen), rng, shuffle=False)
-    contrast = _contrast(validation, rng, n_contrast)
+    contrast = _contrast(validation, rng, n_contrast, set(zip(train["premise"], train["hypothesis"])))
     tables = {"train": train, "validation": validation, "contrast": contrast}
     if n_test:   # drawn last, so a run without a test split gets the same pairs as before
         tables["test"] = _table(_unseen_pairs(rng, n_test, seen), rng, shuffle=False, id_prefix="demo-test-")
@@ -107,8 +107,9 @@ def _table(rows: list[dict], rng: np.random.Generator, shuffle: bool, id_prefix:
     return df[["example_id", "premise", "hypothesis", "gold_label", "planted"]]
 
 
-def _contrast(validation: pd.DataFrame, rng: np.random.Generator, n: int) -> pd.DataFrame:
-    """Minimal edits of validation pairs, a third of each kind, each with the rule's new label."""
+def _contrast(validation: pd.DataFrame, rng: np.random.Generator, n: int, train_pairs: set) -> pd.DataFrame:
+    """Minimal edits of validation pairs, a third of each kind, each with the rule's new label; an edit that gives a
+    training pair's text is left out (a scored pair is never a training pair: nbutils.data.holdout)."""
     rows = []
     kinds = ("activity_swap", "added_detail", "actor_synonym")
     simple = validation[validation["hypothesis"].str.match(r"^A \w+ is \w+\.$") & (validation["gold_label"] == 0)]
@@ -123,6 +124,8 @@ def _contrast(validation: pd.DataFrame, rng: np.random.Generator, n: int) -> pd.
             hyp, label = f"A {actor} is {act} {rng.choice(DETAILS)}.", 1
         else:
             hyp, label = f"A {ACTOR_SYNONYMS.get(actor, 'person')} is {act}.", 0
+        if (row["premise"], hyp) in train_pairs:
+            continue
         rows.append({"example_id": f"{row['example_id']}-{kind}", "premise": row["premise"], "hypothesis": hyp,
                      "gold_label": label, "original_id": row["example_id"], "perturbation": kind})
     return pd.DataFrame(rows)
