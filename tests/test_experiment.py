@@ -145,7 +145,8 @@ def test_a_training_pair_that_a_scored_set_holds_is_dropped_and_counted(shared_d
     expected = val["id"].isin(set(cad["original_id"])) | pd.Series([t in cad_texts for t in zip(plain(val["premise"]), plain(val["hypothesis"]))])
     loaded = stage.run_stage("overlap", train_file=str(shared_data / "snli_validation/snli_validation.jsonl.gz"),
                              validation_file=str(shared_data / "snli_test/snli_test.jsonl.gz"),
-                             contrast_files=[str(shared_data / "counterfactual_snli/dev.jsonl")], selection_pairs=500, seed=1)
+                             contrast_files=[str(shared_data / "counterfactual_snli/dev.jsonl")], selection_pairs=500, seed=1,
+                             drop_scored_pairs=True)
     train, held, report = loaded["splits"]["train"], loaded["splits"]["model_selection"], loaded["reports"]["train"]
     assert expected.sum() >= 200
     assert report["dropped"][holdout.SCORED] == expected.sum()

@@ -34,12 +34,11 @@ def make_demo(n_train: int = 2400, n_validation: int = 600, n_contrast: int = 15
     flipped = [_flip(_clean_pair(rng), rng) for _ in range(n_flip)]
     ambiguous = _ambiguous_pairs(rng, n_amb)
     train = _table(clean + flipped + ambiguous, rng, shuffle=True)
-    seen = set(zip(train["premise"], train["hypothesis"]))   # a scored pair is never a training pair (nbutils.data.holdout)
-    validation = _table(_unseen_pairs(rng, n_validation, seen), rng, shuffle=False)
-    contrast = _contrast(validation, rng, n_contrast, set(zip(train["premise"], train["hypothesis"])))
+    validation = _table([_clean_pair(rng) for _ in range(n_validation)], rng, shuffle=False)
+    contrast = _contrast(validation, rng, n_contrast)
     tables = {"train": train, "validation": validation, "contrast": contrast}
     if n_test:   # drawn last, so a run without a test split gets the same pairs as before
-        tables["test"] = _table(_unseen_pairs(rng, n_test, seen), rng, shuffle=False, id_prefix="demo-test-")
+        tables["test"] = _table([_clean_pair(rng) for _ in range(n_test)], rng, shuffle=False, id_prefix="demo-test-")
     return tables
 
 
@@ -56,17 +55,6 @@ def _clean_pair(rng: np.random.Generator) -> dict:
         hypothesis = (f"A {actor} is {other}." if r < 0.1 else f"Nobody is {act} {place}." if r < 0.55
                       else f"The {actor} is not {act}.")
     return {"premise": premise, "hypothesis": hypothesis, "gold_label": label, "planted": "clean"}
-
-
-def _unseen_pairs(rng: np.random.Generator, n: int, seen: set) -> list[dict]:
-    """n clean pairs whose text is not in `seen` (which grows with them): scored pairs the training split does not hold."""
-    out = []
-    while len(out) < n:
-        pair = _clean_pair(rng)
-        if (pair["premise"], pair["hypothesis"]) not in seen:
-            seen.add((pair["premise"], pair["hypothesis"]))
-            out.append(pair)
-    return out
 
 
 def _a(word: str) -> str:
@@ -107,9 +95,8 @@ def _table(rows: list[dict], rng: np.random.Generator, shuffle: bool, id_prefix:
     return df[["example_id", "premise", "hypothesis", "gold_label", "planted"]]
 
 
-def _contrast(validation: pd.DataFrame, rng: np.random.Generator, n: int, train_pairs: set) -> pd.DataFrame:
-    """Minimal edits of validation pairs, a third of each kind, each with the rule's new label; an edit that gives a
-    training pair's text is left out (a scored pair is never a training pair: nbutils.data.holdout)."""
+def _contrast(validation: pd.DataFrame, rng: np.random.Generator, n: int) -> pd.DataFrame:
+    """Minimal edits of validation pairs, a third of each kind, each with the rule's new label."""
     rows = []
     kinds = ("activity_swap", "added_detail", "actor_synonym")
     simple = validation[validation["hypothesis"].str.match(r"^A \w+ is \w+\.$") & (validation["gold_label"] == 0)]
@@ -124,8 +111,6 @@ def _contrast(validation: pd.DataFrame, rng: np.random.Generator, n: int, train_
             hyp, label = f"A {actor} is {act} {rng.choice(DETAILS)}.", 1
         else:
             hyp, label = f"A {ACTOR_SYNONYMS.get(actor, 'person')} is {act}.", 0
-        if (row["premise"], hyp) in train_pairs:
-            continue
         rows.append({"example_id": f"{row['example_id']}-{kind}", "premise": row["premise"], "hypothesis": hyp,
                      "gold_label": label, "original_id": row["example_id"], "perturbation": kind})
     return pd.DataFrame(rows)

@@ -21,11 +21,12 @@ def run_stage(run_name: str, *, train_file: str, validation_file: str, test_file
                    demo_train_size: int = 4000, demo_validation_size: int = 600, demo_test_size: int = 0, seed: int = 42,
                    column_map: dict[str, str] | None = None,
                    generated_contrast_size: int = 600, selection_pairs: int = 1000, plant_noise: float = 0.0,
-                   label_source: str = "gold") -> dict:
+                   label_source: str = "gold", drop_scored_pairs: bool = False) -> dict:
     """Load every split named, hold out the model-selection slice, sample to the limits, write them into the run.
 
     With plant_noise > 0, that share of the pairs to map get a wrong label (nbutils.data.noise), for the map's check.
     label_source=first_annotator trains on each pair's first annotator label (nbutils.data.label_source).
+    drop_scored_pairs: training pairs that a scored set holds are not mapped (nbutils.data.holdout).
     Returns the tables (splits: train, model_selection when selection_pairs > 0, validation, test) and the reports.
     """
     noise.check_share(plant_noise)
@@ -71,9 +72,9 @@ def run_stage(run_name: str, *, train_file: str, validation_file: str, test_file
         contrasts[name] = table
         reports[f"contrast:{name}"] = report.as_dict()
     train_report = LoadReport(**{k: v for k, v in reports["train"].items()})
-    tables["train"], held, slice_report = holdout.hold_out(tables["train"], train_report, selection_pairs, limit_train,
-                                                           holdout.in_scored_sets(tables["train"], tables, contrasts), seed,
-                                                           train_file)
+    scored = holdout.in_scored_sets(tables["train"], tables, contrasts, by_text=drop_scored_pairs)
+    tables["train"], held, slice_report = holdout.hold_out(tables["train"], train_report, selection_pairs, limit_train, scored,
+                                                           seed, train_file, drop_scored=drop_scored_pairs)
     reports["train"] = train_report.as_dict()
     if len(held):
         tables[holdout.SPLIT], reports[holdout.SPLIT] = held, slice_report.as_dict()

@@ -122,7 +122,8 @@ def _train(args) -> int:
         if state.is_main_process:
             data_stage.run_stage(run_name, **{k: params[k] for k in (
                 "train_file", "validation_file", "test_file", "contrast_files", "limit_train", "limit_validation",
-                "demo_train_size", "seed", "column_map", "generated_contrast_size", "selection_pairs", "plant_noise")})
+                "demo_train_size", "seed", "column_map", "generated_contrast_size", "selection_pairs", "plant_noise",
+                "label_source", "drop_scored_pairs")})
         state.wait_for_everyone()
         cfg = TrainConfig(**{k: params[k] for k in (
             "epochs", "batch_size", "eval_batch_size", "learning_rate", "warmup_ratio", "seed", "dynamics_mode",
