@@ -148,6 +148,13 @@ def test_first_annotator_is_refused_where_there_is_no_first_annotator(tmp_path, 
     assert "label_source='authors': input should be 'gold' or 'first_annotator'" in refused("label_source=authors")
 
 
+def test_a_simulated_review_without_its_truth_is_refused_before_anything_runs(refused):
+    """One check (nbutils.review.oracle.check) answers preflight and the oracle itself, so both say the same."""
+    assert "this run planted no noise" in refused("review_oracle=planted")
+    assert "carry no annotator labels" in refused("review_oracle=consensus")
+    assert "review_oracle='people': input should be '', 'planted' or 'consensus'" in refused("review_oracle=people")
+
+
 def test_first_annotator_trains_on_the_authors_label_and_keeps_the_consensus(tmp_path, outputs):
     """Notebook 01's stage: the train split's gold_label is the first label; the held-out slice and validation keep the
     consensus, so nothing is scored against the author's label."""

@@ -89,6 +89,14 @@ def voted(table: pd.DataFrame) -> np.ndarray:
     return table["human_dist"].notna().to_numpy() & (table["n_annotators"].to_numpy() != 1)
 
 
+def majority(dist) -> int:
+    """The label most annotators chose (its index); -1 on a tie or without labels, where people settled nothing."""
+    if not isinstance(dist, np.ndarray):
+        return -1
+    top = np.flatnonzero(np.isclose(dist, dist.max()))
+    return int(top[0]) if len(top) == 1 else -1
+
+
 def has_annotators(table: pd.DataFrame) -> bool:
     """Whether any pair of a table carries several annotators' labels."""
     return bool(voted(table).any())

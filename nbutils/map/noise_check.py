@@ -3,8 +3,9 @@
 Each score is oriented so that a higher value means "more likely flipped": 1 − confidence, 1 − correctness,
 variability, forgetfulness (never-learned pairs counted as the most forgetful, as the original code's 1000 does),
 −AUM and 1 − cleanlab's label quality (nbutils.map.metrics.confident_learning). For each: ROC AUC (the chance that a
-flipped pair outranks a clean one; 0.5 is chance, from the Mann-Whitney U statistic), precision at k (k = the number flipped: the share flipped among the k top-ranked pairs) and, once for the
-map, the hard-to-learn region's precision (share of it flipped) and recall (share of flipped pairs in it).
+flipped pair outranks a clean one; 0.5 is chance, from the Mann-Whitney U statistic), precision at k (k = the number
+flipped: the share flipped among the k top-ranked pairs) and, once for the map, the hard-to-learn region's precision
+(share of it flipped) and recall (share of flipped pairs in it).
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..data.annotators import voted
+from ..data.annotators import has_annotators, majority, voted
 from ..errors import WorkbookError
 from ..labels import LABELS
 from . import corrections, triage
@@ -23,26 +23,27 @@ from . import corrections, triage
 ORACLES = ("planted", "consensus")
 
 
+def check(oracle: str, planted: bool, annotated: bool) -> None:
+    """Refuse an oracle without the truth it answers with (preflight asks before notebook 01; `truth` on the map)."""
+    if oracle not in ORACLES:
+        raise WorkbookError(f"review_oracle={oracle!r}: choose one of {list(ORACLES)}, or leave it empty for no simulated review.")
+    if oracle == "planted" and not planted:
+        raise WorkbookError("review_oracle=planted answers with the labels plant_noise flipped, and this run planted no noise. "
+                            "Set plant_noise (e.g. the check profile), or use review_oracle=consensus on data with annotator "
+                            "labels, or leave review_oracle empty: a real run has no oracle.")
+    if oracle == "consensus" and not annotated:
+        raise WorkbookError("review_oracle=consensus answers with the annotators' majority, and this run's pairs carry no "
+                            "annotator labels. Use SNLI's own files (the snli-human profile), or leave review_oracle empty.")
+
+
 def truth(table: pd.DataFrame, oracle: str) -> np.ndarray:
     """Each mapped pair's right label by the oracle's lights (-1 where it has none)."""
+    check(oracle, "clean_label" in table.columns, "consensus_label" in table.columns or has_annotators(table))
     if oracle == "planted":
-        if "clean_label" not in table.columns:
-            raise WorkbookError("review_oracle=planted answers with the labels plant_noise flipped, and this run planted no noise. "
-                                "Set plant_noise (e.g. the check profile), or use review_oracle=consensus on data with annotator "
-                                "labels, or leave review_oracle empty.")
         return table["clean_label"].to_numpy(dtype=np.int64)
-    if oracle == "consensus":
-        if "consensus_label" in table.columns:
-            return table["consensus_label"].to_numpy(dtype=np.int64)
-        if not voted(table).any():
-            raise WorkbookError("review_oracle=consensus answers with the annotators' majority, and this run's pairs carry no "
-                                "annotator labels. Use SNLI's own files (the snli-human profile), or leave review_oracle empty.")
-        out = np.full(len(table), -1, dtype=np.int64)
-        for i, (d, has) in enumerate(zip(table["human_dist"], voted(table))):
-            if has and np.isclose(d, d.max()).sum() == 1:
-                out[i] = int(np.argmax(d))
-        return out
-    raise WorkbookError(f"review_oracle={oracle!r}: choose one of {list(ORACLES)}, or leave it empty for no simulated review.")
+    if "consensus_label" in table.columns:
+        return table["consensus_label"].to_numpy(dtype=np.int64)
+    return np.array([majority(d) if has else -1 for d, has in zip(table["human_dist"], voted(table))], dtype=np.int64)
 
 
 def budget_count(budget: float, pairs: int) -> int:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .. import paths
-from ..data.annotators import voted
+from ..data.annotators import majority, voted
 from ..errors import WorkbookError
 from ..labels import LABELS
 
@@ -69,8 +69,8 @@ def consensus(dist) -> str:
     """The label most annotators chose; "no majority" on a tie, "" without annotator labels."""
     if not isinstance(dist, np.ndarray):
         return ""
-    top = np.flatnonzero(np.isclose(dist, dist.max()))
-    return LABELS[int(top[0])] if len(top) == 1 else "no majority"
+    label = majority(dist)
+    return LABELS[label] if label >= 0 else "no majority"
 
 
 def votes_text(table: pd.DataFrame) -> list[str]:

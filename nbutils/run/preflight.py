@@ -81,15 +81,13 @@ TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "tokenizer_config.json")
 def _oracle_can_answer(params: dict, train) -> None:
     """A simulated review needs the truth it answers with: planted noise, or annotator labels; a real run has no oracle."""
     oracle = params.get("review_oracle", "")
-    if oracle == "planted" and not params.get("plant_noise"):
-        raise WorkbookError("review_oracle=planted answers with the labels plant_noise flipped, and plant_noise is 0 here. "
-                            "Set plant_noise (e.g. the check profile), or leave review_oracle empty: a real run has no oracle.")
-    if oracle == "consensus":
-        from ..data.annotators import has_annotators
-        if params.get("train_file") == "demo" or str(params.get("train_file", "")).startswith("hub:") or (
-                train is not None and not has_annotators(train)):
-            raise WorkbookError("review_oracle=consensus answers with the annotators' majority, and the training file carries no "
-                                "annotator labels. Use SNLI's own files (the snli-human profile), or leave review_oracle empty.")
+    if not oracle:
+        return
+    from ..data.annotators import has_annotators
+    from ..review.oracle import check
+    source = str(params.get("train_file", ""))
+    annotated = not (source == "demo" or source.startswith("hub:")) and (train is None or has_annotators(train))
+    check(oracle, bool(params.get("plant_noise")), annotated)
 
 
 def check_model_folder(key: str, name: str, folder) -> None:
