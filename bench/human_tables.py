@@ -188,23 +188,24 @@ def people(runs: dict[str, Path]) -> None:
         print()
 
 
-def contrasts(sweep: Path, runs: dict[str, Path]) -> None:
-    """The arm contrasts on the scored SNLI pairs and on their not-unanimous pairs, per seed and across seeds."""
+def contrasts(sweep: Path, runs: dict[str, Path], names: list[str] | None = None, data: dict[str, str] | None = None) -> None:
+    """The arm contrasts (default: every study contrast on the scored SNLI pairs and on those not all annotators agreed
+    on) per seed, with the paired interval and Holm-adjusted McNemar p, and across seeds."""
     from study_tables import CONTRASTS, _cell
+    data = data or {"validation": "validation", "validation" + human.NOT_UNANIMOUS: "validation" + human.NOT_UNANIMOUS}
     across = pd.read_csv(sweep / "across_seeds.csv").set_index(["kind", "effect", "data"])
     per_seed = {s: pd.read_csv(r / "contrasts.csv").set_index(["contrast", "data"]) for s, r in runs.items()}
     seeds = list(runs)
-    print("Arm contrasts (paired 95% bootstrap interval, Holm-adjusted McNemar p) on all scored SNLI pairs and on those "
-          "not all annotators agreed on\n")
+    print("Arm contrasts (paired 95% bootstrap interval, Holm-adjusted McNemar p) per seed, and across seeds\n")
     print("| contrast | data | " + " | ".join(f"seed {s}" for s in seeds) + " | mean [95% t-interval] |")
     print("| --- | --- |" + " --- |" * (len(seeds) + 1))
-    for c in CONTRASTS:
-        for d in ("validation", "validation" + human.NOT_UNANIMOUS):
+    for c in names or CONTRASTS:
+        for d, shown in data.items():
             if ("contrast", c, d) not in across.index or any((c, d) not in t.index for t in per_seed.values()):
                 continue
             a = across.loc[("contrast", c, d)]
             interval = f"[{a['ci_low']:+.3f}, {a['ci_high']:+.3f}]" if pd.notna(a["ci_low"]) else "(one seed: no interval)"
-            print(f"| `{c}` | {d} | " + " | ".join(_cell(t.loc[(c, d)]) for t in per_seed.values()) + f" | {a['mean_diff']:+.3f} {interval} |")
+            print(f"| `{c}` | {shown} | " + " | ".join(_cell(t.loc[(c, d)]) for t in per_seed.values()) + f" | {a['mean_diff']:+.3f} {interval} |")
     print()
 
 

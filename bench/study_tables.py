@@ -13,7 +13,7 @@ import pandas as pd
 
 DATA = ["validation", "test", "dev", "generated_contrast"]
 CONTRASTS = ["selected − random", "selected_plain − random", "selected − selected_plain", "paper − paper_random",
-             "paper_mixed − paper_mixed_random", "paper_mixed − paper"]
+             "paper_mixed − paper_mixed_random", "paper_mixed − paper", "cleaned − all_mapped", "cleaned − cleaned_random_drop"]
 
 
 def main() -> None:

@@ -135,7 +135,7 @@ def test_selection_slice_is_held_out_of_every_mapped_and_scored_pair(shared_data
     assert (outputs / "slice" / "data" / "model_selection.parquet").exists()
 
 
-def test_a_training_pair_that_a_scored_set_holds_is_dropped_and_counted(shared_data, outputs):
+def test_a_training_pair_that_a_scored_set_holds_is_dropped_and_counted(shared_data, outputs, capsys):
     """Training on SNLI validation while scoring the counterfactual dev set, whose 200 originals are validation pairs."""
     from nbutils.data import holdout, stage
     cad = pd.read_json(shared_data / "counterfactual_snli/dev.jsonl", lines=True)
@@ -155,6 +155,14 @@ def test_a_training_pair_that_a_scored_set_holds_is_dropped_and_counted(shared_d
     assert not kept & set(cad["original_id"]), "no original of a scored contrast pair is mapped or held out"
     assert not set(zip(plain(train["premise"]), plain(train["hypothesis"]))) & cad_texts
     assert report["kept"] + sum(report["dropped"].values()) == report["rows_read"], "nothing lost"
+    capsys.readouterr()
+    kept = stage.run_stage("overlap-kept", train_file=str(shared_data / "snli_validation/snli_validation.jsonl.gz"),
+                           validation_file=str(shared_data / "snli_test/snli_test.jsonl.gz"),
+                           contrast_files=[str(shared_data / "counterfactual_snli/dev.jsonl")], selection_pairs=500, seed=1)
+    mapped = kept["splits"]["train"]["example_id"]
+    also_scored = int(mapped.isin(set(val.loc[expected, "id"])).sum())
+    assert also_scored >= 200 and kept["reports"]["train"]["scored_pairs_mapped"] == also_scored, "off: mapped, but counted"
+    assert f"{also_scored:,} of the {len(mapped):,} mapped pairs are also in a scored set" in capsys.readouterr().out
 
 
 def test_the_same_pair_under_another_id_is_not_trained_on():

@@ -9,7 +9,8 @@ of a contrast pair's original, or the same premise and hypothesis up to case and
 out: it is dropped and counted in the train split's report. That matters when one file is both trained on and scored
 (snli-human trains on SNLI validation, whose pairs are the originals of the counterfactual dev set) or when two files
 share pairs. Without it (the default for now), such pairs are kept out of the slice only, by id, and are mapped: the
-demo's templated validation pairs repeat 40 of its training pairs, and its map is tuned on them.
+demo's templated validation pairs repeat 40 of its training pairs, and its map is tuned on them. They are still
+counted (`scored_pairs_mapped` in the train split's report) and notebook 01 says so in one line.
 """
 from __future__ import annotations
 
@@ -44,6 +45,13 @@ def in_scored_sets(train: pd.DataFrame, tables: dict[str, pd.DataFrame], contras
         return by_id
     same_text = [pair in texts for pair in zip(_plain(train["premise"]), _plain(train["hypothesis"]))]
     return by_id | np.array(same_text, dtype=bool)
+
+
+def scored_kept_line(n: int, mapped: int) -> str:
+    """Notebook 01's line when mapped pairs are also scored (drop_scored_pairs off): what it means, and the way out."""
+    return (f"{n:,} of the {mapped:,} mapped pairs are also in a scored set (same id, a contrast pair's original, or the same "
+            "premise and hypothesis): notebook 05's scores on those sets are partly on pairs the models trained on. "
+            "Set drop_scored_pairs: true to keep them out of the map (dropped, counted).")
 
 
 def _plain(text: pd.Series) -> pd.Series:

@@ -1,7 +1,8 @@
 """The run's normalised splits: notebook 01 writes them once, every later notebook reads the same rows.
 
 Files: `outputs/<run>/data/{train,validation,test}.parquet` and `contrast/<name>.parquet` (pair tables, see
-nbutils.data.pairs), plus `load_report.json` (rows read, kept and dropped per reason, per source file).
+nbutils.data.pairs), plus `load_report.json` (rows read, kept and dropped per reason, per source file; for the train
+split without drop_scored_pairs, `scored_pairs_mapped`: mapped pairs that a scored set also holds).
 """
 from __future__ import annotations
 

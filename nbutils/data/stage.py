@@ -76,6 +76,11 @@ def run_stage(run_name: str, *, train_file: str, validation_file: str, test_file
     tables["train"], held, slice_report = holdout.hold_out(tables["train"], train_report, selection_pairs, limit_train, scored,
                                                            seed, train_file, drop_scored=drop_scored_pairs)
     reports["train"] = train_report.as_dict()
+    if not drop_scored_pairs:   # mapped, so scored out of sample no more: counted and said, not dropped
+        kept = int(holdout.in_scored_sets(tables["train"], tables, contrasts).sum())
+        reports["train"]["scored_pairs_mapped"] = kept
+        if kept:
+            print(holdout.scored_kept_line(kept, len(tables["train"])))
     if len(held):
         tables[holdout.SPLIT], reports[holdout.SPLIT] = held, slice_report.as_dict()
     if label_source != "gold":
