@@ -7,7 +7,8 @@ same budget, and the three arms (all_mapped, cleaned, cleaned_random_drop) on th
 
 Precision of the review: the share of reviewed pairs whose author label the consensus changed (read from each run's
 review/decisions_used.csv). Recall: the share of every mapped pair the consensus overrules that the review reached.
-A random review of the same budget has, in expectation, the overruled share as precision and the budget as recall.
+A random review of the same budget has, in expectation, the overruled share as precision and the budget as recall;
+beside the pairs it would relabel, the 95% range of one such review (hypergeometric).
 Across seeds: the mean and its 95% t-interval (nbutils.compare.replicates.t_summary).
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from scipy.stats import hypergeom
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -50,15 +52,16 @@ def review(runs: dict[str, Path]) -> None:
         overruled = int((table["gold_label"] != table["consensus_label"]).sum())
         relabelled = int((decided["action"] == "relabel").sum())
         rows["triage (oracle's decisions)"].append((len(decided), relabelled, relabelled / len(decided), relabelled / overruled))
-        rows["random review (expected)"].append((len(decided), len(decided) * overruled / len(table), overruled / len(table),
-                                                  len(decided) / len(table)))
+        low, high = hypergeom(len(table), overruled, len(decided)).ppf([0.025, 0.975])   # what one random review finds
+        rows["random review (expected)"].append((len(decided), f"{len(decided) * overruled / len(table):.0f} ({low:.0f}–{high:.0f})",
+                                                  overruled / len(table), len(decided) / len(table)))
     seeds = list(runs)
     print("Review: the consensus reviewing the top suspects by AUM (budget 10% of the mapped pairs)\n")
     print(f"| review | reviewed | relabelled (seed {' / '.join(seeds)}) | precision | mean [95% t] | recall | mean [95% t] |")
     print("| --- | ---: | --- | --- | ---: | --- | ---: |")
     for name, values in rows.items():
         n, changed, prec, rec = zip(*values)
-        print(f"| {name} | {' / '.join(f'{v:,}' for v in n)} | {' / '.join(f'{v:,.0f}' for v in changed)} | "
+        print(f"| {name} | {' / '.join(f'{v:,}' for v in n)} | {' / '.join(f'{v:,}' if isinstance(v, int) else v for v in changed)} | "
               f"{' / '.join(f'{v:.3f}' for v in prec)} | {_across(list(prec))} | "
               f"{' / '.join(f'{v:.3f}' for v in rec)} | {_across(list(rec))} |")
     print()
